@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kernel_compat.h - every kernel version difference the drivers meet.
+ *
+ * The drivers support Linux 5.10 and later. Each block below names the
+ * release that changed an interface; call sites use only the ldd3_* names
+ * defined here and never test LINUX_VERSION_CODE themselves.
+ */
+#ifndef LDD3_KERNEL_COMPAT_H
+#define LDD3_KERNEL_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/device.h>
+#include <linux/mm.h>
+
+/* 6.4 dropped the owner argument of class_create(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define ldd3_class_create(name)	class_create(name)
+#else
+#define ldd3_class_create(name)	class_create(THIS_MODULE, name)
+#endif
+
+/* 6.2 made the device argument of class->devnode() const. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define LDD3_DEVNODE_CONST	const
+#else
+#define LDD3_DEVNODE_CONST
+#endif
+
+/*
+ * 6.3 made vma->vm_flags read-only behind vm_flags_set()/vm_flags_clear().
+ * The project's own name avoids a clash with vendor kernels that backport
+ * vm_flags_set() to older releases.
+ */
+static inline void ldd3_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static inline void ldd3_vm_flags_clear(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
+#endif /* LDD3_KERNEL_COMPAT_H */
