@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko and
+#                 misc-progs/mapper against KDIR
+# make demo       boot a Debian kernel under QEMU and replay the book's sessions
+# make check      the whole test suite in QEMU (what CI runs)
+# make load       insmod the modules into the running kernel (root)
+# make unload     rmmod them
+# make clean      remove every build product
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+MODULES := simple scull_core scullp scullv
+
+.PHONY: all modules progs kdir clean demo check load unload
+
+all: modules progs
+
+kdir:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "make: no kernel build tree in $(KDIR); install your kernel's headers (Debian: apt-get install linux-headers-$$(uname -r)) or pass KDIR=/path/to/kernel/build." >&2; \
+		exit 2; \
+	fi
+
+modules: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+progs:
+	$(MAKE) -C misc-progs
+
+demo:
+	tests/demo
+
+check:
+	tests/run
+
+load: modules
+	for m in $(MODULES); do insmod ./$$m.ko || exit 1; done
+
+unload:
+	for m in $(call reverse,$(MODULES)); do \
+		if [ -d /sys/module/$$m ]; then rmmod $$m || exit 1; fi; \
+	done
+
+clean:
+	if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
+	$(MAKE) -C misc-progs clean
+	$(MAKE) -C tests clean
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))

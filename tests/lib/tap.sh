@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# TAP for shell tests, the same format kselftest_harness.h prints:
+#   check "what is asserted" CMD [ARG...]        ok when CMD exits 0
+#   check_fails "what is asserted" CMD [ARG...]  ok when CMD exits non-zero
+#   ok "what"; not_ok "what"; diag "text"; tap_done
+# The plan is printed at the end (TAP allows that); tap_done exits 1 if any
+# assertion failed.
+
+tap_n=0
+tap_failed=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n $*"
+}
+
+diag() {
+	echo "# $*"
+}
+
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+check_fails() {
+	local what=$1
+	shift
+	if "$@"; then not_ok "$what"; else ok "$what"; fi
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	[ "$tap_failed" = 0 ]
+}
