@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lint gates: the kernel's checkpatch.pl --strict and sparse (C=2) on the
+# kernel code, cppcheck and clang-tidy on the user programs. A report of any
+# of them is a failure; there are no exceptions today.
+
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+. tests/lib/cache.sh
+kdir=${LDD3_KDIR:?tests/run sets LDD3_KDIR}
+ksft=$(kselftest_dir) || exit 2
+checkpatch="$ksft/../../../scripts/checkpatch.pl"
+out=$(mktemp)
+
+kernel_sources=$(ls ./*.c include/*.h tests/harness/*.c)
+user_sources=$(ls misc-progs/*.c tests/*.c)
+
+for f in $kernel_sources; do
+	if perl "$checkpatch" --strict --no-tree --quiet --show-types -f "$f" >"$out" 2>&1; then
+		ok "checkpatch --strict: $f"
+	else
+		sed 's/^/# /' "$out"
+		not_ok "checkpatch --strict: $f"
+	fi
+done
+
+# sparse runs on every file of a C=2 build; any line it prints is a report.
+make -s -C "$kdir" M="$PWD" C=2 CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" \
+	modules >"$out" 2>&1
+if [ $? = 0 ] && ! grep -qE 'warning:|error:' "$out"; then
+	ok "sparse (C=2) reports nothing"
+else
+	grep -E 'warning:|error:' "$out" | sort -u | head -30 | sed 's/^/# /'
+	not_ok "sparse (C=2) reports nothing"
+fi
+
+if cppcheck --quiet --error-exitcode=1 --inline-suppr \
+	--enable=warning,style,performance,portability \
+	--suppress=missingIncludeSystem --suppress="*:$ksft/*" \
+	-I include -I "$ksft" \
+	$user_sources >"$out" 2>&1; then
+	ok "cppcheck reports nothing on the user programs"
+else
+	sed 's/^/# /' "$out" | head -30
+	not_ok "cppcheck reports nothing on the user programs"
+fi
+
+if clang-tidy --quiet \
+	--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
+	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include \
+	-isystem "$ksft" >"$out" 2>&1; then
+	ok "clang-tidy reports nothing on the user programs"
+else
+	grep -E 'warning:|error:' "$out" | head -30 | sed 's/^/# /'
+	not_ok "clang-tidy reports nothing on the user programs"
+fi
+
+rm -f "$out"
+tap_done
