@@ -98,9 +98,9 @@ check "OFFSET 0x2000 LENGTH 0310: bytes 8192..8391" \
 ok=1
 for o in 1 $((page - 1)) $page $((page + 7)) $((3 * page + 5)); do
 	for l in 1 $((page - 1)) $((page + 1)) $((size - o)); do
-		run "$dir/file" $o $l
+		run "$dir/file" "$o" "$l"
 		if [ "$rc" != 0 ] || ! cmp -s "$out" \
-		   <(dd if="$dir/file" bs=1 skip=$o count=$l status=none); then
+		   <(dd if="$dir/file" bs=1 skip="$o" count="$l" status=none); then
 			diag "mapper FILE $o $l differs from dd (status $rc)"
 			ok=0
 		fi
@@ -152,11 +152,12 @@ chmod 644 "$dir/file"
 
 # ---- --hex is hexdump -C with file offsets
 ok=1
-for args in "0 1" "0 16" "1 17" "100 1000" "$((page - 3)) $((page + 40))"; do
-	set -- $args
-	if ! cmp -s <("$mapper" --hex "$dir/file" "$1" "$2" 2>/dev/null) \
-	     <(hexdump -C -s "$1" -n "$2" "$dir/file"); then
-		diag "--hex $1 $2 differs from hexdump -C"
+for pair in 0:1 0:16 1:17 100:1000 $((page - 3)):$((page + 40)); do
+	o=${pair%:*}
+	l=${pair#*:}
+	if ! cmp -s <("$mapper" --hex "$dir/file" "$o" "$l" 2>/dev/null) \
+	     <(hexdump -C -s "$o" -n "$l" "$dir/file"); then
+		diag "--hex $o $l differs from hexdump -C"
 		ok=0
 	fi
 done
@@ -198,6 +199,7 @@ check "--touch from an unaligned offset touches one more page" \
 	grep -q "^touched $((pages + 1)) pages: $((pages + 1)) minor faults" \
 	"$out"
 run --touch "$dir/file" 0 "$size"
+# shellcheck disable=SC2016
 check "--touch on a file: at least one fault, at most one per page" \
 	awk '$2 == 6 && $4 >= 1 && $4 <= 6 { found = 1 }
 	     END { exit !found }' "$out"
