@@ -13,7 +13,9 @@
  *
  * Exit status: 0 success, 1 usage error, 2 system error, 3 SIGBUS.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <getopt.h>
