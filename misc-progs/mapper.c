@@ -151,7 +151,8 @@ static long parse_number(const char *name, const char *s)
  * because the interrupted code is our own loop, never a libc function
  * holding a lock (memcpy and the byte loops touch only the mapping).
  */
-static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+static void __attribute__((noreturn))
+on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
 	(void)sig;
 	(void)ctx;
@@ -197,7 +198,7 @@ static void write_all(const unsigned char *buf, size_t len)
  * Faults the range in before anything is written, so a hole or the end of
  * the device is found (SIGBUS) while standard output is still empty.
  */
-static void touch_pages(const unsigned char *p, size_t len, size_t page)
+static void touch_pages(const unsigned char *p, size_t len)
 {
 	const volatile unsigned char *v = p;
 	size_t i = 0;
@@ -341,7 +342,7 @@ static int access_mapping(void)
 
 	if (getrusage(RUSAGE_SELF, &ru0) < 0)
 		sys_error("getrusage");
-	touch_pages(map_base + skip, length, page);
+	touch_pages(map_base + skip, length);
 	if (getrusage(RUSAGE_SELF, &ru1) < 0)
 		sys_error("getrusage");
 
