@@ -52,4 +52,21 @@ static inline void ldd3_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * 5.12 made vm_operations_struct.map_pages return vm_fault_t (void before).
+ * Write the handler as vm_fault_t fn(vmf, start_pgoff, end_pgoff), put
+ * LDD3_MAP_PAGES_WRAPPER(fn) after it and set .map_pages = ldd3_map_pages(fn).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 12, 0)
+#define LDD3_MAP_PAGES_WRAPPER(fn)
+#define ldd3_map_pages(fn)	(fn)
+#else
+#define LDD3_MAP_PAGES_WRAPPER(fn)					\
+static void fn##_void(struct vm_fault *vmf, pgoff_t start, pgoff_t end) \
+{									\
+	fn(vmf, start, end);						\
+}
+#define ldd3_map_pages(fn)	(fn##_void)
+#endif
+
 #endif /* LDD3_KERNEL_COMPAT_H */

@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scull_core: what scullp and scullv share (LDD3 chapters 8 and 15).
+ *
+ * A device is a sparse array of quanta of PAGE_SIZE << order bytes. The book
+ * chained "quantum sets" of qset pointers in a linked list and walked it on
+ * every access, so a fault near the end of a large device cost a walk of the
+ * whole list. Here the sets live in an xarray indexed by set number: finding
+ * the quantum of an offset costs one radix-tree lookup whatever the size of
+ * the device, and qset keeps its meaning (quanta per set).
+ *
+ * Locking:
+ *  - dev->lock (mutex) protects size updates, vmas, quanta and the
+ *    geometry (order, qset). It is never held across a user copy, so
+ *    mmap() and the VMA open/close callbacks, which run under mmap_lock,
+ *    may take it.
+ *  - dev->trim_sem (rw_semaphore) keeps the quanta alive: read() and
+ *    write() hold it shared across their copy to or from user space;
+ *    freeing quanta or changing the geometry holds it exclusive.
+ *  - The fault path takes neither: it runs with mmap_lock (or the VMA lock,
+ *    or only RCU for fault-around) held, and a user buffer of read() or
+ *    write() may be a mapping of the device itself. It is safe without
+ *    locks because nothing is freed, and the geometry does not change,
+ *    while dev->vmas > 0, which holds as long as the faulting VMA exists.
+ *    Quanta and sets are published with release semantics and looked up
+ *    with acquire semantics, so a mapped page is always seen zero-filled.
+ * Lock order: trim_sem -> mmap_lock -> dev->lock.
+ */
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/proc_fs.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "kernel_compat.h"
+#include "scull.h"
+#include "scull_ioctl.h"
+
+static bool fault_around = true;
+module_param(fault_around, bool, 0644);
+MODULE_PARM_DESC(fault_around,
+		 "Map the existing neighbours of a faulting page in one go (.map_pages); applies to new mappings (default: on)");
+
+/* Highest number of devices one leaf module may create. */
+#define SCULL_MAX_DEVS	64
+
+/**
+ * struct scull_dev - one /dev/scullpN or /dev/scullvN
+ * @name: "scullp0", used in kernel log lines and /proc
+ * @drv: the leaf module's driver
+ * @lock: see the locking comment at the top of this file
+ * @trim_sem: see the locking comment at the top of this file
+ * @sets: xarray of sets, indexed by set number; a set is an array of
+ *	@qset quantum pointers
+ * @size: bytes of data; written under @lock, read locklessly by the fault
+ *	path (atomic64_t so that it cannot tear on 32-bit machines)
+ * @order: a quantum is PAGE_SIZE << @order bytes
+ * @qset: quanta per set
+ * @quanta: quanta allocated
+ * @vmas: live VMAs mapping the device
+ * @cdev: the character device
+ * @device: the device node's struct device
+ */
+struct scull_dev {
+	char name[32];
+	struct scull_driver *drv;
+	struct mutex lock;	/* see "Locking" at the top of this file */
+	struct rw_semaphore trim_sem;
+	struct xarray sets;
+	atomic64_t size;
+	unsigned int order;
+	unsigned int qset;
+	unsigned long quanta;
+	int vmas;
+	struct cdev cdev;
+	struct device *device;
+};
+
+/**
+ * struct scull_driver - the devices of one leaf module
+ * @ops: how the leaf allocates, frees and maps a quantum
+ * @params: load-time parameters (defaults restored by RESET)
+ * @fops: file operations: a copy of scull_fops_template whose owner is the
+ *	leaf module, so that an open or mapped device pins the leaf (hence
+ *	not const)
+ * @class: device class named after @ops->name
+ * @devt: first device number
+ * @proc: /proc/<name>mem
+ * @devs: the devices
+ */
+struct scull_driver {
+	const struct scull_mem_ops *ops;
+	struct scull_params params;
+	struct file_operations fops;
+	struct class *class;
+	dev_t devt;
+	struct proc_dir_entry *proc;
+	struct scull_dev *devs;
+};
+
+static inline size_t scull_quantum_size(const struct scull_dev *dev)
+{
+	return PAGE_SIZE << dev->order;
+}
+
+/**
+ * scull_find_quantum() - look up a quantum without taking a lock
+ * @dev: the device
+ * @qnum: quantum number (byte offset >> (PAGE_SHIFT + order))
+ *
+ * Callers hold dev->trim_sem, dev->lock, or know that dev->vmas > 0 (fault
+ * path): any of these keeps quanta and geometry from changing under us.
+ * Return: the quantum's kernel address, or NULL for a hole.
+ */
+static void *scull_find_quantum(struct scull_dev *dev, unsigned long qnum)
+{
+	void **set = xa_load(&dev->sets, qnum / dev->qset);
+
+	if (!set)
+		return NULL;
+	/* Pairs with smp_store_release() in scull_get_quantum(). */
+	return smp_load_acquire(&set[qnum % dev->qset]);
+}
+
+/* Find or allocate a quantum for write(). Called with dev->lock held. */
+static void *scull_get_quantum(struct scull_dev *dev, unsigned long qnum)
+{
+	unsigned long snum = qnum / dev->qset;
+	void **set, *quantum;
+
+	lockdep_assert_held(&dev->lock);
+	set = xa_load(&dev->sets, snum);
+	if (!set) {
+		set = kvcalloc(dev->qset, sizeof(*set), GFP_KERNEL);
+		if (!set)
+			return NULL;
+		/* xa_store() publishes the zeroed set with release semantics. */
+		if (xa_err(xa_store(&dev->sets, snum, set, GFP_KERNEL))) {
+			kvfree(set);
+			return NULL;
+		}
+	}
+	quantum = set[qnum % dev->qset];
+	if (quantum)
+		return quantum;
+	quantum = dev->drv->ops->alloc(dev->order);
+	if (!quantum)
+		return NULL;
+	/* The zeroing must be visible before the pointer (lockless readers). */
+	smp_store_release(&set[qnum % dev->qset], quantum);
+	dev->quanta++;
+	return quantum;
+}
+
+/*
+ * Free every quantum and set, leaving an empty device. The caller holds
+ * trim_sem exclusive and dev->lock, and has checked that dev->vmas == 0.
+ */
+static void scull_free_all(struct scull_dev *dev)
+{
+	unsigned long snum, i;
+	void **set;
+
+	lockdep_assert_held(&dev->lock);
+	xa_for_each(&dev->sets, snum, set) {
+		for (i = 0; i < dev->qset; i++)
+			if (set[i])
+				dev->drv->ops->free(set[i], dev->order);
+		kvfree(set);
+		cond_resched();
+	}
+	xa_destroy(&dev->sets);
+	dev->quanta = 0;
+	atomic64_set(&dev->size, 0);
+}
+
+/**
+ * scull_trim() - empty a device unless it is mapped
+ * @dev: the device
+ *
+ * The book's policy: the memory of a mapped device is not freed, so the
+ * data stays visible through the mapping and through read().
+ * Return: 0, or -EBUSY if the device is mapped (and was left alone).
+ */
+static int scull_trim(struct scull_dev *dev)
+{
+	int ret = 0;
+
+	down_write(&dev->trim_sem);
+	mutex_lock(&dev->lock);
+	if (dev->vmas)
+		ret = -EBUSY;
+	else
+		scull_free_all(dev);
+	mutex_unlock(&dev->lock);
+	up_write(&dev->trim_sem);
+	return ret;
+}
+
+static int scull_open(struct inode *inode, struct file *filp)
+{
+	struct scull_dev *dev = container_of(inode->i_cdev, struct scull_dev,
+					     cdev);
+
+	filp->private_data = dev;
+	/* As in the book, a write-only open truncates the device. */
+	if ((filp->f_flags & O_ACCMODE) == O_WRONLY &&
+	    scull_trim(dev) == -EBUSY)
+		pr_debug("%s: mapped, not truncated\n", dev->name);
+	return 0;
+}
+
+static int scull_release(struct inode *inode, struct file *filp)
+{
+	return 0;
+}
+
+/*
+ * read() and write() move at most one quantum per call, like the book's;
+ * user space loops. trim_sem (shared) keeps the quantum alive across the
+ * copy; no mutex is held there, so the user buffer may be a mapping of this
+ * or another scull device.
+ */
+static ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
+			  loff_t *f_pos)
+{
+	struct scull_dev *dev = filp->private_data;
+	loff_t pos = *f_pos, size;
+	size_t qsize, offset, left;
+	void *quantum;
+	ssize_t ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (down_read_killable(&dev->trim_sem))
+		return -EINTR;
+	size = atomic64_read(&dev->size);
+	ret = 0;
+	if (pos >= size || !count)
+		goto out;
+	qsize = scull_quantum_size(dev);
+	offset = pos & (qsize - 1);
+	count = min3((u64)count, (u64)(size - pos), (u64)(qsize - offset));
+	quantum = scull_find_quantum(dev, pos >> (PAGE_SHIFT + dev->order));
+	/* A hole (never written) reads as zeros, like a sparse file. */
+	if (quantum)
+		left = copy_to_user(buf, quantum + offset, count);
+	else
+		left = clear_user(buf, count);
+	if (left == count) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = count - left;
+	*f_pos = pos + ret;
+out:
+	up_read(&dev->trim_sem);
+	return ret;
+}
+
+static ssize_t scull_write(struct file *filp, const char __user *buf,
+			   size_t count, loff_t *f_pos)
+{
+	struct scull_dev *dev = filp->private_data;
+	loff_t pos = *f_pos;
+	size_t qsize, offset, left;
+	void *quantum;
+	ssize_t ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= MAX_LFS_FILESIZE)
+		return -EFBIG;
+	if (!count)
+		return 0;
+	if (down_read_killable(&dev->trim_sem))
+		return -EINTR;
+	qsize = scull_quantum_size(dev);
+	offset = pos & (qsize - 1);
+	count = min_t(u64, count, qsize - offset);
+	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
+
+	mutex_lock(&dev->lock);
+	quantum = scull_get_quantum(dev, pos >> (PAGE_SHIFT + dev->order));
+	mutex_unlock(&dev->lock);
+	ret = -ENOMEM;
+	if (!quantum)
+		goto out;
+
+	left = copy_from_user(quantum + offset, buf, count);
+	ret = -EFAULT;
+	if (left == count)
+		goto out;
+	ret = count - left;
+	*f_pos = pos + ret;
+
+	mutex_lock(&dev->lock);
+	if (atomic64_read(&dev->size) < pos + ret)
+		/* Pairs with atomic64_read_acquire() in the fault path. */
+		atomic64_set_release(&dev->size, pos + ret);
+	mutex_unlock(&dev->lock);
+out:
+	up_read(&dev->trim_sem);
+	return ret;
+}
+
+static loff_t scull_llseek(struct file *filp, loff_t off, int whence)
+{
+	struct scull_dev *dev = filp->private_data;
+
+	return generic_file_llseek_size(filp, off, whence, MAX_LFS_FILESIZE,
+					atomic64_read(&dev->size));
+}
+
+/**
+ * scull_set_geometry() - change the order and qset of a device
+ * @dev: the device
+ * @order: new order
+ * @qset: new qset
+ *
+ * Quanta of the old order cannot be freed or mapped with the new one, so
+ * the change is refused while the device holds data or is mapped.
+ * Return: 0, -EINVAL for a value out of range, -EBUSY if in use.
+ */
+static int scull_set_geometry(struct scull_dev *dev, int order, int qset)
+{
+	int ret = 0;
+
+	if (order < 0 || order > SCULL_ORDER_MAX ||
+	    qset < SCULL_QSET_MIN || qset > SCULL_QSET_MAX)
+		return -EINVAL;
+	down_write(&dev->trim_sem);
+	mutex_lock(&dev->lock);
+	if (order == dev->order && qset == dev->qset)
+		goto out;
+	if (dev->vmas || atomic64_read(&dev->size)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* Quanta left by a write() that failed to copy anything. */
+	scull_free_all(dev);
+	dev->order = order;
+	dev->qset = qset;
+out:
+	mutex_unlock(&dev->lock);
+	up_write(&dev->trim_sem);
+	return ret;
+}
+
+/* The book's order/qset ioctls, applied to the device of @filp. */
+static long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct scull_dev *dev = filp->private_data;
+	const struct scull_params *def = &dev->drv->params;
+	int __user *uarg = (int __user *)arg;
+	int order, qset, val = 0, old, ret;
+	bool is_order;
+
+	BUILD_BUG_ON(SCULLV_IOCXQSET != SCULLP_IOCXQSET);
+	if (_IOC_TYPE(cmd) != SCULLP_IOC_MAGIC ||
+	    _IOC_NR(cmd) > SCULLP_IOC_MAXNR)
+		return -ENOTTY;
+
+	mutex_lock(&dev->lock);
+	order = dev->order;
+	qset = dev->qset;
+	mutex_unlock(&dev->lock);
+
+	switch (cmd) {
+	case SCULLP_IOCGORDER:
+		return put_user(order, uarg);
+	case SCULLP_IOCQORDER:
+		return order;
+	case SCULLP_IOCGQSET:
+		return put_user(qset, uarg);
+	case SCULLP_IOCQQSET:
+		return qset;
+	}
+
+	/* Everything else changes the device. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (cmd == SCULLP_IOCRESET)
+		return scull_set_geometry(dev, def->order, def->qset);
+
+	switch (cmd) {
+	case SCULLP_IOCSORDER:
+	case SCULLP_IOCXORDER:
+	case SCULLP_IOCSQSET:
+	case SCULLP_IOCXQSET:
+		if (get_user(val, uarg))
+			return -EFAULT;
+		break;
+	case SCULLP_IOCTORDER:
+	case SCULLP_IOCHORDER:
+	case SCULLP_IOCTQSET:
+	case SCULLP_IOCHQSET:
+		if (arg > INT_MAX)
+			return -EINVAL;
+		val = arg;
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	is_order = cmd == SCULLP_IOCSORDER || cmd == SCULLP_IOCXORDER ||
+		   cmd == SCULLP_IOCTORDER || cmd == SCULLP_IOCHORDER;
+	old = is_order ? order : qset;
+	ret = is_order ? scull_set_geometry(dev, val, qset) :
+			 scull_set_geometry(dev, order, val);
+	if (ret)
+		return ret;
+
+	switch (cmd) {
+	case SCULLP_IOCXORDER:
+	case SCULLP_IOCXQSET:
+		return put_user(old, uarg);
+	case SCULLP_IOCHORDER:
+	case SCULLP_IOCHQSET:
+		return old;
+	}
+	return 0;
+}
+
+/*
+ * VMA accounting. ->open runs on fork, split (partial munmap or mprotect)
+ * and mremap move, never on the first mmap, which calls it itself. VMAs
+ * with a ->close method are never merged, so the count stays exact.
+ */
+static void scull_vma_open(struct vm_area_struct *vma)
+{
+	struct scull_dev *dev = vma->vm_private_data;
+	int vmas;
+
+	mutex_lock(&dev->lock);
+	vmas = ++dev->vmas;
+	mutex_unlock(&dev->lock);
+	pr_info("%s: VMA open, vmas %d\n", dev->name, vmas);
+}
+
+static void scull_vma_close(struct vm_area_struct *vma)
+{
+	struct scull_dev *dev = vma->vm_private_data;
+	int vmas;
+
+	mutex_lock(&dev->lock);
+	vmas = --dev->vmas;
+	mutex_unlock(&dev->lock);
+	pr_info("%s: VMA close, vmas %d\n", dev->name, vmas);
+}
+
+/**
+ * scull_lookup_page() - the page backing a page offset of a device
+ * @dev: the device, mapped (dev->vmas > 0) so nothing below can be freed
+ * @pgoff: offset in the device, in pages
+ *
+ * Takes no lock and does not sleep: it runs in the fault path, possibly
+ * under rcu_read_lock() (fault-around).
+ * Return: the page, or NULL past the end of the device or in a hole.
+ */
+static struct page *scull_lookup_page(struct scull_dev *dev, pgoff_t pgoff)
+{
+	/* Pairs with atomic64_set_release() in scull_write(). */
+	u64 size = atomic64_read_acquire(&dev->size);
+	unsigned int order = dev->order;
+	void *quantum;
+
+	if (pgoff >= DIV_ROUND_UP_ULL(size, PAGE_SIZE))
+		return NULL;
+	quantum = scull_find_quantum(dev, pgoff >> order);
+	if (!quantum)
+		return NULL;
+	/* Every page of a multi-page quantum, not only its first one. */
+	return dev->drv->ops->page(quantum, pgoff & ((1UL << order) - 1));
+}
+
+/*
+ * A hole or an offset past the end gets SIGBUS: never VM_FAULT_NOPAGE
+ * without a PTE (the access would retry forever), never the zero page.
+ */
+static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
+{
+	struct scull_dev *dev = vmf->vma->vm_private_data;
+	struct page *page = scull_lookup_page(dev, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	/* The core drops this reference when it unmaps the page. */
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+/*
+ * Insert @n pages at @addr, skipping any whose PTE is already present
+ * (another thread faulted it in). Return true if pages[@want] was inserted.
+ */
+static bool scull_insert_run(struct vm_area_struct *vma, unsigned long addr,
+			     struct page **pages, unsigned long n,
+			     unsigned long want)
+{
+	unsigned long base = 0, left, done;
+	bool hit = false;
+	int err;
+
+	while (base < n) {
+		left = n - base;
+		err = vm_insert_pages(vma, addr + (base << PAGE_SHIFT),
+				      pages + base, &left);
+		done = n - base - left;
+		if (want >= base && want < base + done)
+			hit = true;
+		if (err != -EBUSY)
+			break;
+		/* pages[base + done] is already mapped: go on after it. */
+		base += done + 1;
+	}
+	return hit;
+}
+
+/**
+ * scull_map_pages() - fault-around: map existing neighbours of a fault
+ * @vmf: the read fault being handled
+ * @start: first page offset to map (in the device, like vmf->pgoff)
+ * @end: last page offset to map
+ *
+ * Called before ->fault for read faults, with mmap_lock or the VMA lock
+ * held and, since 6.5, under rcu_read_lock(): nothing here may sleep.
+ * vm_insert_pages() only sleeps to allocate a page table, so this does
+ * nothing when the PMD is still empty; ->fault then maps the one page and
+ * the next fault in that range maps a batch. Holes and pages past the end
+ * are skipped and fault (SIGBUS) on their own; the memory of a mapped
+ * device is never freed, so the pages stay valid while mapped.
+ * Return: VM_FAULT_NOPAGE if the faulting page itself was mapped, else 0
+ * (the core then calls ->fault).
+ */
+static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
+				  pgoff_t end)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct scull_dev *dev = vma->vm_private_data;
+	struct page *pages[16], *page;
+	unsigned long addr, run_addr = 0, n = 0, want = ULONG_MAX;
+	vm_fault_t ret = 0;
+	pgoff_t pgoff;
+
+	if (pmd_none(*vmf->pmd))
+		return 0;
+	addr = vma->vm_start + ((start - vma->vm_pgoff) << PAGE_SHIFT);
+	for (pgoff = start; pgoff <= end; pgoff++, addr += PAGE_SIZE) {
+		page = scull_lookup_page(dev, pgoff);
+		if (page) {
+			if (!n)
+				run_addr = addr;
+			if (pgoff == vmf->pgoff)
+				want = n;
+			pages[n++] = page;
+		}
+		if (n && (!page || n == ARRAY_SIZE(pages) || pgoff == end)) {
+			if (scull_insert_run(vma, run_addr, pages, n, want))
+				ret = VM_FAULT_NOPAGE;
+			n = 0;
+			want = ULONG_MAX;
+		}
+	}
+	return ret;
+}
+
+LDD3_MAP_PAGES_WRAPPER(scull_map_pages)
+
+static const struct vm_operations_struct scull_vm_ops = {
+	.open = scull_vma_open,
+	.close = scull_vma_close,
+	.fault = scull_vma_fault,
+};
+
+static const struct vm_operations_struct scull_vm_ops_around = {
+	.open = scull_vma_open,
+	.close = scull_vma_close,
+	.fault = scull_vma_fault,
+	.map_pages = ldd3_map_pages(scull_map_pages),
+};
+
+/*
+ * mmap installs no page: the fault handler finds each one. Every order
+ * can be mapped (the book refused scullp orders above 0): scullp allocates
+ * compound pages, so get_page() on any page of a quantum is valid.
+ */
+static int scull_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct scull_dev *dev = filp->private_data;
+
+	if (READ_ONCE(fault_around)) {
+		/*
+		 * vm_insert_pages() from ->map_pages needs VM_MIXEDMAP, and
+		 * vm flags may only change here, under mmap_lock for write.
+		 */
+		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
+		vma->vm_ops = &scull_vm_ops_around;
+	} else {
+		vma->vm_ops = &scull_vm_ops;
+	}
+	vma->vm_private_data = dev;
+	scull_vma_open(vma);
+	return 0;
+}
+
+static const struct file_operations scull_fops_template = {
+	.llseek = scull_llseek,
+	.read = scull_read,
+	.write = scull_write,
+	.unlocked_ioctl = scull_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = scull_mmap,
+	.open = scull_open,
+	.release = scull_release,
+};
+
+/* /proc/<name>mem: one line per device, no kernel addresses. */
+static int scull_proc_show(struct seq_file *m, void *v)
+{
+	struct scull_driver *drv = m->private;
+	struct scull_dev *dev;
+	int i;
+
+	for (i = 0; i < drv->params.devs; i++) {
+		dev = &drv->devs[i];
+		mutex_lock(&dev->lock);
+		seq_printf(m, "%s: size %lld, qset %u, order %u, quanta %lu, vmas %d\n",
+			   dev->name, (long long)atomic64_read(&dev->size),
+			   dev->qset, dev->order, dev->quanta, dev->vmas);
+		mutex_unlock(&dev->lock);
+	}
+	return 0;
+}
+
+/* Nodes are created 0600: device memory is shared by all who open it. */
+static char *scull_devnode(LDD3_DEVNODE_CONST struct device *dev,
+			   umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return NULL;
+}
+
+static void scull_remove_devs(struct scull_driver *drv, int count)
+{
+	struct scull_dev *dev;
+	int i;
+
+	for (i = count - 1; i >= 0; i--) {
+		dev = &drv->devs[i];
+		device_destroy(drv->class, dev->cdev.dev);
+		cdev_del(&dev->cdev);
+		/* No file is open (the module is unloading): nothing is mapped. */
+		mutex_lock(&dev->lock);
+		scull_free_all(dev);
+		mutex_unlock(&dev->lock);
+		mutex_destroy(&dev->lock);
+	}
+}
+
+static int scull_add_dev(struct scull_driver *drv, int i, struct module *owner)
+{
+	struct scull_dev *dev = &drv->devs[i];
+	dev_t devt = drv->devt + i;
+	int ret;
+
+	snprintf(dev->name, sizeof(dev->name), "%s%d", drv->ops->name, i);
+	dev->drv = drv;
+	mutex_init(&dev->lock);
+	init_rwsem(&dev->trim_sem);
+	xa_init(&dev->sets);
+	atomic64_set(&dev->size, 0);
+	dev->order = drv->params.order;
+	dev->qset = drv->params.qset;
+
+	cdev_init(&dev->cdev, &drv->fops);
+	dev->cdev.owner = owner;
+	ret = cdev_add(&dev->cdev, devt, 1);
+	if (ret)
+		goto err_mutex;
+	dev->device = device_create(drv->class, NULL, devt, dev, "%s",
+				    dev->name);
+	if (IS_ERR(dev->device)) {
+		ret = PTR_ERR(dev->device);
+		goto err_cdev;
+	}
+	return 0;
+
+err_cdev:
+	cdev_del(&dev->cdev);
+err_mutex:
+	mutex_destroy(&dev->lock);
+	return ret;
+}
+
+/**
+ * __scull_register() - create the devices of a leaf module
+ * @ops: the leaf's quantum operations (must outlive the registration)
+ * @params: load-time parameters
+ * @owner: the leaf module, owner of the file operations
+ *
+ * Use scull_register(), which passes THIS_MODULE.
+ * Return: the driver handle for scull_unregister(), or an ERR_PTR().
+ */
+struct scull_driver *__scull_register(const struct scull_mem_ops *ops,
+				      const struct scull_params *params,
+				      struct module *owner)
+{
+	struct scull_driver *drv;
+	char procname[40];
+	int i, ret;
+
+	if (params->devs < 1 || params->devs > SCULL_MAX_DEVS ||
+	    params->order < 0 || params->order > SCULL_ORDER_MAX ||
+	    params->qset < SCULL_QSET_MIN || params->qset > SCULL_QSET_MAX ||
+	    params->major < 0) {
+		pr_err("%s: devs must be 1..%d, order 0..%d, qset %d..%d, major >= 0\n",
+		       ops->name, SCULL_MAX_DEVS, SCULL_ORDER_MAX,
+		       SCULL_QSET_MIN, SCULL_QSET_MAX);
+		return ERR_PTR(-EINVAL);
+	}
+
+	drv = kzalloc(sizeof(*drv), GFP_KERNEL);
+	if (!drv)
+		return ERR_PTR(-ENOMEM);
+	drv->ops = ops;
+	drv->params = *params;
+	drv->fops = scull_fops_template;
+	drv->fops.owner = owner;
+	drv->devs = kcalloc(params->devs, sizeof(*drv->devs), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!drv->devs)
+		goto err_free;
+
+	if (params->major) {
+		drv->devt = MKDEV(params->major, 0);
+		ret = register_chrdev_region(drv->devt, params->devs, ops->name);
+	} else {
+		ret = alloc_chrdev_region(&drv->devt, 0, params->devs,
+					  ops->name);
+	}
+	if (ret) {
+		pr_err("%s: cannot get a major number: %d\n", ops->name, ret);
+		goto err_free;
+	}
+
+	drv->class = ldd3_class_create(ops->name);
+	if (IS_ERR(drv->class)) {
+		ret = PTR_ERR(drv->class);
+		goto err_region;
+	}
+	drv->class->devnode = scull_devnode;
+
+	for (i = 0; i < params->devs; i++) {
+		ret = scull_add_dev(drv, i, owner);
+		if (ret) {
+			pr_err("%s: cannot add device %d: %d\n", ops->name, i,
+			       ret);
+			goto err_devs;
+		}
+	}
+
+	snprintf(procname, sizeof(procname), "%smem", ops->name);
+	drv->proc = proc_create_single_data(procname, 0444, NULL,
+					    scull_proc_show, drv);
+	ret = -ENOMEM;
+	if (!drv->proc)
+		goto err_devs;
+	return drv;
+
+err_devs:
+	scull_remove_devs(drv, i);
+	class_destroy(drv->class);
+err_region:
+	unregister_chrdev_region(drv->devt, params->devs);
+err_free:
+	kfree(drv->devs);
+	kfree(drv);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(__scull_register);
+
+/**
+ * scull_unregister() - remove the devices of a leaf module and free them
+ * @drv: handle returned by scull_register()
+ *
+ * Called from the leaf's module exit: no file of it is open, so nothing is
+ * mapped.
+ */
+void scull_unregister(struct scull_driver *drv)
+{
+	proc_remove(drv->proc);
+	scull_remove_devs(drv, drv->params.devs);
+	class_destroy(drv->class);
+	unregister_chrdev_region(drv->devt, drv->params.devs);
+	kfree(drv->devs);
+	kfree(drv);
+}
+EXPORT_SYMBOL_GPL(scull_unregister);
+
+MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet; modern port: ldd3-mmap");
+MODULE_DESCRIPTION("Shared core of scullp and scullv: storage, file and VMA operations");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scull on vmalloc() memory (LDD3 15.2.7).
+ *
+ * Everything but the quantum lives in scull_core.ko. A quantum is
+ * PAGE_SIZE << scullv_order bytes of virtually contiguous memory, built by
+ * vmalloc from single pages. A vmalloc address has no linear-map
+ * counterpart, so virt_to_page() does not apply: vmalloc_to_page() walks
+ * the kernel page tables for the page of each address. It must be asked
+ * for the page at the faulting offset inside the quantum, not for the
+ * quantum's first page, or every order above 0 maps wrong data.
+ */
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+
+#include "scull.h"
+
+static int scullv_major;
+module_param(scullv_major, int, 0444);
+MODULE_PARM_DESC(scullv_major, "Major device number (default 0: dynamic)");
+
+static int scullv_devs = 4;
+module_param(scullv_devs, int, 0444);
+MODULE_PARM_DESC(scullv_devs, "Number of devices /dev/scullvN (default 4)");
+
+static int scullv_qset = 500;
+module_param(scullv_qset, int, 0444);
+MODULE_PARM_DESC(scullv_qset, "Quanta per set (default 500)");
+
+static int scullv_order = 4;
+module_param(scullv_order, int, 0444);
+MODULE_PARM_DESC(scullv_order,
+		 "Size of a quantum as PAGE_SIZE << order bytes (default 4)");
+
+static void *scullv_alloc(unsigned int order)
+{
+	/* vzalloc() zeroes whatever init_on_alloc says. */
+	return vzalloc(PAGE_SIZE << order);
+}
+
+static void scullv_free(void *quantum, unsigned int order)
+{
+	vfree(quantum);
+}
+
+static struct page *scullv_page(void *quantum, unsigned long index)
+{
+	return vmalloc_to_page(quantum + (index << PAGE_SHIFT));
+}
+
+static const struct scull_mem_ops scullv_ops = {
+	.name = "scullv",
+	.alloc = scullv_alloc,
+	.free = scullv_free,
+	.page = scullv_page,
+};
+
+static struct scull_driver *scullv_driver;
+
+static int __init scullv_init(void)
+{
+	const struct scull_params params = {
+		.major = scullv_major,
+		.devs = scullv_devs,
+		.qset = scullv_qset,
+		.order = scullv_order,
+	};
+
+	scullv_driver = scull_register(&scullv_ops, &params);
+	return PTR_ERR_OR_ZERO(scullv_driver);
+}
+
+static void __exit scullv_exit(void)
+{
+	scull_unregister(scullv_driver);
+}
+
+module_init(scullv_init);
+module_exit(scullv_exit);
+
+MODULE_DESCRIPTION("scullv: RAM devices on vmalloc memory, mappable at any order");
+MODULE_LICENSE("GPL");
