@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * simple: "Simple Implementation Mapping Pages with Little Enthusiasm"
+ *
+ * The mmap example of Linux Device Drivers, 3rd edition, section 15.2,
+ * rebuilt for Linux 5.10 and later. Two device nodes map the same region:
+ *
+ *   /dev/simpler (minor 0) builds the page tables of the whole VMA at mmap
+ *       time with remap_pfn_range(), or io_remap_pfn_range() for device
+ *       memory (book section 15.2.2);
+ *   /dev/simplen (minor 1) maps nothing at mmap time and installs one page
+ *       per fault from its .fault handler, the modern form of the book's
+ *       nopage method (15.2.4).
+ *
+ * The book maps physical address == file offset, a second /dev/mem without
+ * any check. As its section 15.2.5 recommends, this driver maps only a
+ * region it owns, at offsets relative to that region, with bounds checks:
+ *
+ *   - by default a zeroed RAM buffer of "size" bytes, allocated at load and
+ *     freed at unload;
+ *   - with phys_start= and phys_size=, a window of device memory (a PCI BAR,
+ *     say) that must not be System RAM; it is claimed with
+ *     request_mem_region() and mapped uncached, or write-combining with
+ *     phys_wc=1. Opening the nodes then needs what /dev/mem needs:
+ *     CAP_SYS_RAWIO and no kernel lockdown of /dev/mem.
+ *
+ * Both nodes also implement read, write and llseek over the region, so dd,
+ * cmp and od work on them. No lock is taken anywhere: like /dev/mem, the
+ * region is memory that concurrent users share without serialisation.
+ */
+
+#include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/security.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "kernel_compat.h"
+
+#define SIMPLE_NR_DEVS	2
+#define SIMPLE_MAX_SIZE	SZ_1G
+
+static int simple_major;
+module_param(simple_major, int, 0444);
+MODULE_PARM_DESC(simple_major, "Major number (default 0: allocate one dynamically)");
+
+static unsigned long simple_size = SZ_1M;
+module_param_named(size, simple_size, ulong, 0444);
+MODULE_PARM_DESC(size, "Bytes of the RAM buffer to map (default 1 MiB, rounded up to whole pages, at most 1 GiB and half of RAM); ignored with phys_size");
+
+static unsigned long long phys_start;
+module_param(phys_start, ullong, 0444);
+MODULE_PARM_DESC(phys_start, "Physical address of a device memory window to map instead of the RAM buffer (page aligned, not System RAM)");
+
+static unsigned long long phys_size;
+module_param(phys_size, ullong, 0444);
+MODULE_PARM_DESC(phys_size, "Size in bytes of the device memory window (page aligned; default 0: map the RAM buffer)");
+
+static bool phys_wc;
+module_param(phys_wc, bool, 0444);
+MODULE_PARM_DESC(phys_wc, "Map the device window write-combining instead of uncached (for prefetchable memory such as frame buffers)");
+
+/**
+ * struct simple_dev - one device node
+ * @cdev: the character device
+ * @mappings: number of live VMAs of this node (incremented by every VMA
+ *	open, including the explicit one in mmap, decremented by close)
+ */
+struct simple_dev {
+	struct cdev cdev;
+	atomic_t mappings;
+};
+
+static struct simple_dev simple_devs[SIMPLE_NR_DEVS];
+static struct class *simple_class;
+static dev_t simple_devt;
+
+/*
+ * The region both nodes map, simple_region_size bytes (a page multiple).
+ * RAM buffer: simple_nr_chunks physically contiguous chunks of
+ * 1 << simple_chunk_shift bytes (the last one may be shorter).
+ * Device window: phys_start, phys_size, and a kernel mapping for read/write.
+ */
+static bool simple_phys_mode;
+static size_t simple_region_size;
+static void **simple_chunks;
+static unsigned int simple_chunk_shift;
+static unsigned int simple_nr_chunks;
+static void __iomem *simple_io;
+
+/* Kernel address of RAM-buffer offset @off, which must be in the buffer. */
+static void *simple_buf_addr(unsigned long off)
+{
+	return simple_chunks[off >> simple_chunk_shift] +
+	       (off & ((1UL << simple_chunk_shift) - 1));
+}
+
+/* Physical address of region offset @off, for the VMA open trace. */
+static unsigned long simple_phys_of(unsigned long off)
+{
+	if (simple_phys_mode)
+		return phys_start + off;
+	/* A /dev/simplen VMA grown by mremap may start past the buffer. */
+	if (off >= simple_region_size)
+		return 0;
+	return virt_to_phys(simple_buf_addr(off));
+}
+
+/* Page protection for device memory: never cached by the CPU. */
+static pgprot_t simple_io_prot(pgprot_t prot)
+{
+	return phys_wc ? pgprot_writecombine(prot) : pgprot_noncached(prot);
+}
+
+/*
+ * VMA open and close keep the book's messages word for word. The kernel
+ * calls open on fork, on a VMA split (partial munmap or mprotect) and on an
+ * mremap move, but not for the first mmap, hence the explicit calls in the
+ * mmap methods. VMAs with a close method are never merged, so every VMA
+ * opened is closed exactly once.
+ */
+static void simple_vma_open(struct vm_area_struct *vma)
+{
+	struct simple_dev *dev = vma->vm_private_data;
+
+	atomic_inc(&dev->mappings);
+	pr_notice("Simple VMA open, virt %lx, phys %lx\n", vma->vm_start,
+		  simple_phys_of(vma->vm_pgoff << PAGE_SHIFT));
+}
+
+static void simple_vma_close(struct vm_area_struct *vma)
+{
+	struct simple_dev *dev = vma->vm_private_data;
+
+	atomic_dec(&dev->mappings);
+	pr_notice("Simple VMA close.\n");
+}
+
+/*
+ * /dev/simpler needs no fault method: remap_pfn_range() fills the whole VMA
+ * and sets VM_DONTEXPAND, so mremap cannot grow it (EFAULT) and the book's
+ * "zero page past the end" cannot happen. A fault that still reaches a VMA
+ * with vm_ops but no .fault gets SIGBUS from the core.
+ */
+static const struct vm_operations_struct simple_remap_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+};
+
+/**
+ * simple_vma_fault - install the one page that faulted (/dev/simplen)
+ * @vmf: fault description; vmf->pgoff is the page offset in the region
+ *
+ * RAM buffer: hand the page to the core in vmf->page with a reference of
+ * its own, which the core drops at unmap (the book's nopage contract). The
+ * core then also handles MAP_PRIVATE: a write copies the page into an
+ * anonymous one, so private writes never reach the buffer.
+ * Device window: there is no struct page, which is why the book says nopage
+ * cannot map PCI memory; vmf_insert_pfn() installs the PTE itself.
+ * Offsets past the region (a mapping grown with mremap) get SIGBUS, where
+ * the book's kernel silently mapped the zero page.
+ *
+ * Return: 0 with vmf->page set, VM_FAULT_NOPAGE, or VM_FAULT_SIGBUS.
+ */
+static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
+{
+	struct page *page;
+
+	if (vmf->pgoff >= simple_region_size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+
+	if (simple_phys_mode)
+		return vmf_insert_pfn(vmf->vma, vmf->address,
+				      PHYS_PFN(phys_start) + vmf->pgoff);
+
+	page = virt_to_page(simple_buf_addr(vmf->pgoff << PAGE_SHIFT));
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct simple_fault_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.fault = simple_vma_fault,
+};
+
+/**
+ * simple_mmap_check - refuse what a new mapping cannot do
+ * @vma: the VMA being set up
+ * @pfnmap: the VMA will be VM_PFNMAP (page tables without struct page)
+ *
+ * The mapping must lie inside the region: offset and length are checked
+ * without overflow (the kernel has already refused an unaligned offset with
+ * EINVAL and an offset + length that wraps with EOVERFLOW).
+ *
+ * A VM_PFNMAP mapping cannot be copy-on-write here: the kernel copies a
+ * private pfn mapping only if one remap_pfn_range() call covers the whole
+ * VMA (the RAM buffer is remapped chunk by chunk), and vmf_insert_pfn()
+ * BUGs on a COW VM_PFNMAP VMA. So MAP_PRIVATE with PROT_WRITE is refused
+ * with EINVAL, and a read-only private mapping loses VM_MAYWRITE, so that a
+ * later mprotect(PROT_WRITE) fails with EACCES instead of making it COW.
+ *
+ * Return: 0, or -EINVAL.
+ */
+static int simple_mmap_check(struct vm_area_struct *vma, bool pfnmap)
+{
+	unsigned long pages = simple_region_size >> PAGE_SHIFT;
+
+	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
+		return -EINVAL;
+
+	if (!pfnmap || (vma->vm_flags & VM_SHARED))
+		return 0;
+	if (vma->vm_flags & VM_WRITE)
+		return -EINVAL;
+	ldd3_vm_flags_clear(vma, VM_MAYWRITE);
+	return 0;
+}
+
+/*
+ * /dev/simpler: remap the whole VMA now. remap_pfn_range() sets
+ * VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP (what the book's
+ * VM_RESERVED became) and takes no page references: the buffer stays
+ * allocated because the VMA's file pins this module until the last VMA is
+ * gone. RAM keeps the normal cached protection, matching the kernel's own
+ * mapping of it; device memory is mapped uncached or write-combining.
+ */
+static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	unsigned long addr = vma->vm_start;
+	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
+	int ret;
+
+	ret = simple_mmap_check(vma, true);
+	if (ret)
+		return ret;
+
+	if (simple_phys_mode) {
+		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
+		ret = io_remap_pfn_range(vma, addr,
+					 PHYS_PFN(phys_start + off),
+					 vma->vm_end - addr, vma->vm_page_prot);
+	}
+	/* The RAM buffer: one call per physically contiguous chunk. */
+	while (!simple_phys_mode && !ret && addr < vma->vm_end) {
+		unsigned long chunk_left = (1UL << simple_chunk_shift) -
+			(off & ((1UL << simple_chunk_shift) - 1));
+		unsigned long len = min(vma->vm_end - addr, chunk_left);
+
+		ret = remap_pfn_range(vma, addr,
+				      page_to_pfn(virt_to_page(simple_buf_addr(off))),
+				      len, vma->vm_page_prot);
+		addr += len;
+		off += len;
+	}
+	if (ret)
+		return ret;
+
+	vma->vm_ops = &simple_remap_vm_ops;
+	vma->vm_private_data = filp->private_data;
+	simple_vma_open(vma);
+	return 0;
+}
+
+/*
+ * /dev/simplen: map nothing now; simple_vma_fault() installs pages. On the
+ * RAM buffer the VMA gets no special flags: without VM_DONTEXPAND mremap
+ * can grow it, and the fault handler decides what lies past the region.
+ * On device memory vmf_insert_pfn() needs VM_PFNMAP, set here because vm
+ * flags must not change in the fault handler; the kernel refuses to grow a
+ * VM_PFNMAP VMA, so this mapping cannot grow either.
+ */
+static int simple_fault_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	int ret;
+
+	ret = simple_mmap_check(vma, simple_phys_mode);
+	if (ret)
+		return ret;
+
+	if (simple_phys_mode) {
+		ldd3_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+				  VM_DONTDUMP);
+		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
+	}
+	vma->vm_ops = &simple_fault_vm_ops;
+	vma->vm_private_data = filp->private_data;
+	simple_vma_open(vma);
+	return 0;
+}
+
+static int simple_file_open(struct inode *inode, struct file *filp)
+{
+	int ret;
+
+	/* Device memory: the same gate as /dev/mem's open_port(). */
+	if (simple_phys_mode) {
+		if (!capable(CAP_SYS_RAWIO))
+			return -EPERM;
+		ret = security_locked_down(LOCKDOWN_DEV_MEM);
+		if (ret)
+			return ret;
+	}
+	filp->private_data = container_of(inode->i_cdev, struct simple_dev,
+					  cdev);
+	return 0;
+}
+
+/*
+ * read and write copy at most one page per step: a page never straddles
+ * two chunks of the RAM buffer, and device memory goes through a bounce
+ * page because copy_{to,from}_user() must not touch __iomem directly.
+ */
+static ssize_t simple_file_read(struct file *filp, char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	loff_t pos = *ppos;
+	void *bounce = NULL;
+	size_t done = 0;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= simple_region_size || !count)
+		return 0;
+	count = min_t(u64, count, simple_region_size - pos);
+
+	if (simple_phys_mode) {
+		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	while (done < count) {
+		unsigned long off = pos + done;
+		size_t len = min_t(size_t, count - done,
+				   PAGE_SIZE - offset_in_page(off));
+		void *src;
+		size_t left;
+
+		if (simple_phys_mode) {
+			memcpy_fromio(bounce, simple_io + off, len);
+			src = bounce;
+		} else {
+			src = simple_buf_addr(off);
+		}
+		left = copy_to_user(buf + done, src, len);
+		done += len - left;
+		if (left)
+			break;
+		cond_resched();
+	}
+	kfree(bounce);
+
+	if (!done)
+		return -EFAULT;
+	*ppos = pos + done;
+	return done;
+}
+
+static ssize_t simple_file_write(struct file *filp, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	loff_t pos = *ppos;
+	void *bounce = NULL;
+	size_t done = 0;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	if (pos >= simple_region_size)
+		return -ENOSPC;
+	count = min_t(u64, count, simple_region_size - pos);
+
+	if (simple_phys_mode) {
+		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	while (done < count) {
+		unsigned long off = pos + done;
+		size_t len = min_t(size_t, count - done,
+				   PAGE_SIZE - offset_in_page(off));
+		size_t left;
+
+		if (simple_phys_mode) {
+			left = copy_from_user(bounce, buf + done, len);
+			memcpy_toio(simple_io + off, bounce, len - left);
+		} else {
+			left = copy_from_user(simple_buf_addr(off), buf + done,
+					      len);
+		}
+		done += len - left;
+		if (left)
+			break;
+		cond_resched();
+	}
+	kfree(bounce);
+
+	if (!done)
+		return -EFAULT;
+	*ppos = pos + done;
+	return done;
+}
+
+static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
+{
+	return fixed_size_llseek(filp, off, whence, simple_region_size);
+}
+
+static const struct file_operations simple_remap_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_file_open,
+	.read = simple_file_read,
+	.write = simple_file_write,
+	.llseek = simple_file_llseek,
+	.mmap = simple_remap_mmap,
+};
+
+static const struct file_operations simple_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_file_open,
+	.read = simple_file_read,
+	.write = simple_file_write,
+	.llseek = simple_file_llseek,
+	.mmap = simple_fault_mmap,
+};
+
+/* /sys/class/simple/simple{r,n}/mappings: the node's live VMA count. */
+static ssize_t mappings_show(struct device *device,
+			     struct device_attribute *attr, char *buf)
+{
+	struct simple_dev *dev = dev_get_drvdata(device);
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&dev->mappings));
+}
+static DEVICE_ATTR_RO(mappings);
+
+static struct attribute *simple_attrs[] = {
+	&dev_attr_mappings.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(simple);
+
+/* The nodes expose physical memory: root only. */
+static char *simple_devnode(LDD3_DEVNODE_CONST struct device *dev,
+			    umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return NULL;
+}
+
+static size_t simple_chunk_len(unsigned int i)
+{
+	return min_t(size_t, 1UL << simple_chunk_shift,
+		     simple_region_size - ((size_t)i << simple_chunk_shift));
+}
+
+static void simple_buf_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < simple_nr_chunks; i++)
+		if (simple_chunks[i])
+			free_pages_exact(simple_chunks[i], simple_chunk_len(i));
+	kvfree(simple_chunks);
+	simple_chunks = NULL;
+	simple_nr_chunks = 0;
+}
+
+/* Allocate the buffer as chunks of 1 << shift bytes; all or nothing. */
+static int simple_buf_alloc(unsigned int shift)
+{
+	unsigned int i, nr = DIV_ROUND_UP(simple_region_size, 1UL << shift);
+
+	simple_chunks = kvcalloc(nr, sizeof(*simple_chunks), GFP_KERNEL);
+	if (!simple_chunks)
+		return -ENOMEM;
+	simple_chunk_shift = shift;
+	simple_nr_chunks = nr;
+
+	for (i = 0; i < nr; i++) {
+		simple_chunks[i] = alloc_pages_exact(simple_chunk_len(i),
+						     GFP_KERNEL | __GFP_ZERO |
+						     __GFP_NORETRY |
+						     __GFP_NOWARN);
+		if (!simple_chunks[i]) {
+			simple_buf_free();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/**
+ * simple_buf_init - allocate the zeroed RAM buffer
+ *
+ * The buffer is physically contiguous if the page allocator can give it in
+ * one piece (up to MAX_ORDER pages, 4 MiB with 4 KiB pages); otherwise it
+ * is built from the largest contiguous chunks that succeed, halving the
+ * chunk size down to single pages. Not vmalloc_user(): /dev/simpler needs
+ * physical ranges for remap_pfn_range() anyway, and few large chunks keep
+ * that to few calls. alloc_pages_exact() splits each chunk into order-0
+ * pages with their own reference counts, so the fault handler may
+ * get_page() any of them. __GFP_ZERO: no stale kernel data reaches user
+ * space. __GFP_NORETRY: a large size fails instead of invoking the OOM
+ * killer.
+ *
+ * Return: 0 or a negative errno.
+ */
+static int __init simple_buf_init(void)
+{
+	unsigned long max = min_t(unsigned long, SIMPLE_MAX_SIZE,
+				  (totalram_pages() / 2) << PAGE_SHIFT);
+	unsigned int shift;
+
+	if (!simple_size || simple_size > max) {
+		pr_err(KBUILD_MODNAME ": size=%lu refused: it must be between 1 and %lu bytes\n",
+		       simple_size, max);
+		return -EINVAL;
+	}
+	simple_size = PAGE_ALIGN(simple_size);
+	simple_region_size = simple_size;
+
+	for (shift = PAGE_SHIFT + get_order(simple_size); ; shift--) {
+		if (!simple_buf_alloc(shift))
+			break;
+		if (shift == PAGE_SHIFT) {
+			pr_err(KBUILD_MODNAME ": cannot allocate %lu bytes\n",
+			       simple_size);
+			return -ENOMEM;
+		}
+	}
+	pr_info(KBUILD_MODNAME ": %lu byte buffer in %u contiguous chunk(s)\n",
+		simple_size, simple_nr_chunks);
+	return 0;
+}
+
+/**
+ * simple_window_init - check and claim the device memory window
+ *
+ * Like /dev/mem with STRICT_DEVMEM, refuse System RAM: RAM is mapped through
+ * the buffer, whose pages the driver owns. Unlike /dev/mem, claim the range,
+ * so that no other driver maps it behind our back (it must not be busy).
+ *
+ * Return: 0 or a negative errno.
+ */
+static int __init simple_window_init(void)
+{
+	unsigned long long end = phys_start + phys_size - 1;
+
+	if (!phys_size || !PAGE_ALIGNED(phys_start) ||
+	    !PAGE_ALIGNED(phys_size) || end < phys_start ||
+	    (resource_size_t)end != end || (size_t)phys_size != phys_size) {
+		pr_err(KBUILD_MODNAME ": phys_start=%#llx phys_size=%#llx refused: the window must be non-empty, page aligned and addressable\n",
+		       phys_start, phys_size);
+		return -EINVAL;
+	}
+	if (region_intersects(phys_start, phys_size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err(KBUILD_MODNAME ": phys_start=%#llx phys_size=%#llx refused: the window overlaps System RAM\n",
+		       phys_start, phys_size);
+		return -EINVAL;
+	}
+	if (!request_mem_region(phys_start, phys_size, KBUILD_MODNAME)) {
+		pr_err(KBUILD_MODNAME ": phys_start=%#llx phys_size=%#llx refused: the window is busy (see /proc/iomem)\n",
+		       phys_start, phys_size);
+		return -EBUSY;
+	}
+	simple_io = phys_wc ? ioremap_wc(phys_start, phys_size) :
+			      ioremap(phys_start, phys_size);
+	if (!simple_io) {
+		release_mem_region(phys_start, phys_size);
+		return -ENOMEM;
+	}
+	simple_phys_mode = true;
+	simple_region_size = phys_size;
+	pr_info(KBUILD_MODNAME ": mapping device memory %#llx-%#llx, %s\n",
+		phys_start, end, phys_wc ? "write-combining" : "uncached");
+	return 0;
+}
+
+static void simple_region_exit(void)
+{
+	if (simple_phys_mode) {
+		iounmap(simple_io);
+		release_mem_region(phys_start, phys_size);
+	} else {
+		simple_buf_free();
+	}
+}
+
+static int __init simple_setup_dev(unsigned int minor)
+{
+	static const char * const names[SIMPLE_NR_DEVS] = {
+		"simpler", "simplen"
+	};
+	static const struct file_operations * const fops[SIMPLE_NR_DEVS] = {
+		&simple_remap_fops, &simple_fault_fops
+	};
+	struct simple_dev *dev = &simple_devs[minor];
+	dev_t devt = simple_devt + minor;
+	struct device *device;
+	int ret;
+
+	cdev_init(&dev->cdev, fops[minor]);
+	dev->cdev.owner = THIS_MODULE;
+	ret = cdev_add(&dev->cdev, devt, 1);
+	if (ret)
+		return ret;
+
+	device = device_create_with_groups(simple_class, NULL, devt, dev,
+					   simple_groups, "%s", names[minor]);
+	if (IS_ERR(device)) {
+		cdev_del(&dev->cdev);
+		return PTR_ERR(device);
+	}
+	return 0;
+}
+
+static void simple_remove_dev(unsigned int minor)
+{
+	device_destroy(simple_class, simple_devt + minor);
+	cdev_del(&simple_devs[minor].cdev);
+}
+
+static int __init simple_init(void)
+{
+	unsigned int minor;
+	int ret;
+
+	if (phys_start || phys_size)
+		ret = simple_window_init();
+	else
+		ret = simple_buf_init();
+	if (ret)
+		return ret;
+
+	if (simple_major) {
+		simple_devt = MKDEV(simple_major, 0);
+		ret = register_chrdev_region(simple_devt, SIMPLE_NR_DEVS,
+					     KBUILD_MODNAME);
+	} else {
+		ret = alloc_chrdev_region(&simple_devt, 0, SIMPLE_NR_DEVS,
+					  KBUILD_MODNAME);
+		simple_major = MAJOR(simple_devt);
+	}
+	if (ret) {
+		pr_err(KBUILD_MODNAME ": cannot get major %d: %d\n",
+		       simple_major, ret);
+		goto free_region;
+	}
+
+	simple_class = ldd3_class_create(KBUILD_MODNAME);
+	if (IS_ERR(simple_class)) {
+		ret = PTR_ERR(simple_class);
+		goto unregister;
+	}
+	simple_class->devnode = simple_devnode;
+
+	for (minor = 0; minor < SIMPLE_NR_DEVS; minor++) {
+		ret = simple_setup_dev(minor);
+		if (ret)
+			goto remove_devs;
+	}
+	return 0;
+
+remove_devs:
+	while (minor--)
+		simple_remove_dev(minor);
+	class_destroy(simple_class);
+unregister:
+	unregister_chrdev_region(simple_devt, SIMPLE_NR_DEVS);
+free_region:
+	simple_region_exit();
+	return ret;
+}
+
+static void __exit simple_exit(void)
+{
+	unsigned int minor;
+
+	for (minor = 0; minor < SIMPLE_NR_DEVS; minor++)
+		simple_remove_dev(minor);
+	class_destroy(simple_class);
+	unregister_chrdev_region(simple_devt, SIMPLE_NR_DEVS);
+	simple_region_exit();
+}
+
+module_init(simple_init);
+module_exit(simple_exit);
+
+MODULE_DESCRIPTION("LDD3 simple: mmap of a RAM buffer or device memory with remap_pfn_range (/dev/simpler) and a fault handler (/dev/simplen)");
+MODULE_AUTHOR("Jonathan Corbet, Alessandro Rubini; updated by the ldd3-mmap project");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("2.0");
