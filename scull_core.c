@@ -226,46 +226,51 @@ static int scull_release(struct inode *inode, struct file *filp)
 }
 
 /*
- * read() and write() move at most one quantum per call, like the book's;
- * user space loops. trim_sem (shared) keeps the quantum alive across the
- * copy; no mutex is held there, so the user buffer may be a mapping of this
- * or another scull device.
+ * read() and write() go one quantum at a time (the book returned after one
+ * quantum; these go on until the request is done or a copy faults).
+ * trim_sem, held shared, keeps the quanta alive across the copies; no
+ * mutex is held there, so the user buffer may be a mapping of this or
+ * another scull device.
  */
 static ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
 			  loff_t *f_pos)
 {
 	struct scull_dev *dev = filp->private_data;
 	loff_t pos = *f_pos, size;
-	size_t qsize, offset, left;
+	size_t qsize, offset, chunk, left, done = 0;
 	void *quantum;
-	ssize_t ret;
 
 	if (pos < 0)
 		return -EINVAL;
 	if (down_read_killable(&dev->trim_sem))
 		return -EINTR;
 	size = atomic64_read(&dev->size);
-	ret = 0;
-	if (pos >= size || !count)
+	if (pos >= size)
 		goto out;
+	count = min_t(u64, count, size - pos);
 	qsize = scull_quantum_size(dev);
-	offset = pos & (qsize - 1);
-	count = min3((u64)count, (u64)(size - pos), (u64)(qsize - offset));
-	quantum = scull_find_quantum(dev, pos >> (PAGE_SHIFT + dev->order));
-	/* A hole (never written) reads as zeros, like a sparse file. */
-	if (quantum)
-		left = copy_to_user(buf, quantum + offset, count);
-	else
-		left = clear_user(buf, count);
-	if (left == count) {
-		ret = -EFAULT;
-		goto out;
+	while (done < count) {
+		offset = pos & (qsize - 1);
+		chunk = min(count - done, qsize - offset);
+		quantum = scull_find_quantum(dev,
+					     pos >> (PAGE_SHIFT + dev->order));
+		/* A hole (never written) reads as zeros, like a sparse file. */
+		if (quantum)
+			left = copy_to_user(buf + done, quantum + offset, chunk);
+		else
+			left = clear_user(buf + done, chunk);
+		done += chunk - left;
+		pos += chunk - left;
+		if (left)
+			break;
+		cond_resched();
 	}
-	ret = count - left;
-	*f_pos = pos + ret;
 out:
 	up_read(&dev->trim_sem);
-	return ret;
+	if (!done && count && pos < size)
+		return -EFAULT;
+	*f_pos = pos;
+	return done;
 }
 
 static ssize_t scull_write(struct file *filp, const char __user *buf,
@@ -273,45 +278,50 @@ static ssize_t scull_write(struct file *filp, const char __user *buf,
 {
 	struct scull_dev *dev = filp->private_data;
 	loff_t pos = *f_pos;
-	size_t qsize, offset, left;
+	size_t qsize, offset, chunk, left, done = 0;
 	void *quantum;
-	ssize_t ret;
+	ssize_t ret = 0;
 
 	if (pos < 0)
 		return -EINVAL;
 	if (pos >= MAX_LFS_FILESIZE)
 		return -EFBIG;
-	if (!count)
-		return 0;
+	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
 	if (down_read_killable(&dev->trim_sem))
 		return -EINTR;
 	qsize = scull_quantum_size(dev);
-	offset = pos & (qsize - 1);
-	count = min_t(u64, count, qsize - offset);
-	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
-
-	mutex_lock(&dev->lock);
-	quantum = scull_get_quantum(dev, pos >> (PAGE_SHIFT + dev->order));
-	mutex_unlock(&dev->lock);
-	ret = -ENOMEM;
-	if (!quantum)
-		goto out;
-
-	left = copy_from_user(quantum + offset, buf, count);
-	ret = -EFAULT;
-	if (left == count)
-		goto out;
-	ret = count - left;
-	*f_pos = pos + ret;
-
-	mutex_lock(&dev->lock);
-	if (atomic64_read(&dev->size) < pos + ret)
-		/* Pairs with atomic64_read_acquire() in the fault path. */
-		atomic64_set_release(&dev->size, pos + ret);
-	mutex_unlock(&dev->lock);
-out:
+	while (done < count) {
+		offset = pos & (qsize - 1);
+		chunk = min(count - done, qsize - offset);
+		mutex_lock(&dev->lock);
+		quantum = scull_get_quantum(dev,
+					    pos >> (PAGE_SHIFT + dev->order));
+		mutex_unlock(&dev->lock);
+		if (!quantum) {
+			ret = -ENOMEM;
+			break;
+		}
+		left = copy_from_user(quantum + offset, buf + done, chunk);
+		done += chunk - left;
+		pos += chunk - left;
+		if (chunk - left) {
+			mutex_lock(&dev->lock);
+			if (atomic64_read(&dev->size) < pos)
+				/* Pairs with atomic64_read_acquire() (faults). */
+				atomic64_set_release(&dev->size, pos);
+			mutex_unlock(&dev->lock);
+		}
+		if (left) {
+			ret = -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
 	up_read(&dev->trim_sem);
-	return ret;
+	if (!done)
+		return ret;
+	*f_pos = pos;
+	return done;
 }
 
 static loff_t scull_llseek(struct file *filp, loff_t off, int whence)
@@ -440,23 +450,21 @@ static long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 static void scull_vma_open(struct vm_area_struct *vma)
 {
 	struct scull_dev *dev = vma->vm_private_data;
-	int vmas;
 
 	mutex_lock(&dev->lock);
-	vmas = ++dev->vmas;
+	/* Logged under the lock, so the log shows the counts in order. */
+	pr_info("%s: VMA open, vmas %d\n", dev->name, ++dev->vmas);
 	mutex_unlock(&dev->lock);
-	pr_info("%s: VMA open, vmas %d\n", dev->name, vmas);
 }
 
 static void scull_vma_close(struct vm_area_struct *vma)
 {
 	struct scull_dev *dev = vma->vm_private_data;
-	int vmas;
 
 	mutex_lock(&dev->lock);
-	vmas = --dev->vmas;
+	/* Logged under the lock, so the log shows the counts in order. */
+	pr_info("%s: VMA close, vmas %d\n", dev->name, --dev->vmas);
 	mutex_unlock(&dev->lock);
-	pr_info("%s: VMA close, vmas %d\n", dev->name, vmas);
 }
 
 /**
