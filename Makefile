@@ -33,6 +33,11 @@ demo:
 check:
 	tests/run
 
+# make matrix: build and test every supported kernel, print a table.
+.PHONY: matrix
+matrix:
+	tests/matrix
+
 load: modules
 	for m in $(MODULES); do insmod ./$$m.ko || exit 1; done
 

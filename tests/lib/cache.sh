@@ -19,23 +19,40 @@ default_kernel_version() {
 		head -n 1
 }
 
-# kernel_root VER: unpack Debian's linux-image-VER (without running its
-# hooks) under the cache, with a modules.dep, and print the directory.
+. "$(dirname "${BASH_SOURCE[0]}")/suites.sh"
+
+# kernel_root VER: unpack Debian's packages of kernel VER (linux-image-VER,
+# or linux-binary-VER and linux-modules-VER; from whichever suite of the
+# matrix has it) without running their hooks, under the cache, with a
+# modules.dep, and print the directory.
 kernel_root() {
 	local ver=$1 dir="$LDD3_CACHE/kernels/$1"
 
 	if [ ! -e "$dir/.complete" ]; then
-		local tmp
+		local tmp suite pkgs
+		suite=$(kernel_suite "$ver") || exit 2
+		pkgs=$(kernel_packages "$suite" "$ver")
 		tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || die "cannot create a directory in $LDD3_CACHE"
-		chmod 755 "$tmp"	# apt downloads as user _apt
-		echo "Fetching linux-image-$ver into $dir" >&2
-		(cd "$tmp" && apt-get download -q "linux-image-$ver" >&2) ||
-			die "apt-get download linux-image-$ver failed"
+		# apt downloads as user _apt
+		chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
+		echo "Fetching $pkgs ($suite) into $dir" >&2
+		# shellcheck disable=SC2086
+		if [ "$suite" = "$(host_suite)" ]; then
+			(cd "$tmp" && apt-get download -q $pkgs >"$tmp.log" 2>&1)
+		else
+			(cd "$tmp" && suite_apt "$suite" apt-get download $pkgs >"$tmp.log" 2>&1)
+		fi || { cat "$tmp.log" >&2; die "apt-get download $pkgs failed"; }
+		rm -f "$tmp.log"
 		rm -rf "$dir"
 		mkdir -p "$dir/root"
-		dpkg-deb -x "$tmp"/linux-image-*.deb "$dir/root" ||
-			die "cannot unpack linux-image-$ver"
+		for deb in "$tmp"/*.deb; do
+			dpkg-deb -x "$deb" "$dir/root" || die "cannot unpack $deb"
+		done
 		rm -rf "$tmp"
+		# Merged-/usr packages: depmod and modprobe -d look in ROOT/lib.
+		if [ ! -e "$dir/root/lib" ] && [ -d "$dir/root/usr/lib/modules" ]; then
+			ln -s usr/lib "$dir/root/lib"
+		fi
 		depmod -b "$dir/root" "$ver" || die "depmod failed for $ver"
 		touch "$dir/.complete"
 	fi
