@@ -116,6 +116,11 @@ zeroed_buffer() {
 	run --hex "$f" 0 0x100000
 	check "mapper --hex $f 0 0x100000: one zero line, folded" \
 		same_as "$out" hexdump -C -n $mib /dev/zero
+	run "$f" 0 $((mib + 1))
+	check "mapper $f 0 1MiB+1: past the buffer, refused: status 2" \
+		test "$rc" = 2
+	check "mapper $f 0 1MiB+1: the errno text" \
+		grep -q 'Invalid argument' "$err"
 	run --shared "$f" 4097 4000
 	check "mapper --shared $f 4097 4000: zeros" \
 		same_as "$out" head -c 4000 /dev/zero

@@ -75,7 +75,9 @@ scull() {
 	faults "$f, $size bytes: --touch 0 $((8 * page))" $((4 * page)) \
 		--touch "$f" 0 $((8 * page))
 
-	# a hole: only the quantum at 1 MiB is written, page 0 has none
+	# a hole: empty the device (a write-only open truncates; dd opens
+	# read-write), then write only the quantum at 1 MiB: page 0 has none
+	: >"$f"
 	dd if=/dev/zero of="$f" bs="$page" seek=$((1048576 / page)) count=1 \
 		conv=notrunc status=none
 	faults "$f with a hole at 0: 0 $page" 0 "$f" 0 "$page"

@@ -36,15 +36,28 @@ check "mapper --touch on a file: $n pages, 1..$n minor faults ($got)" \
 	test "${got%%:*}" = "touched $n pages" -a "${minor:-0}" -ge 1 \
 	-a "${minor:-0}" -le $n
 
+# scull maps the neighbours of a fault too (fault-around, scull_core's
+# fault_around parameter, on by default, read at mmap): fewer faults than
+# pages with it, exactly one per page without it.
+param=/sys/module/scull_core/parameters/fault_around
+around=$(cat "$param" 2>/dev/null)
+trap 'rm -rf "$tmp"; [ -n "$around" ] && echo "$around" >"$param"' EXIT
 for f in /dev/scullp0 /dev/scullp1 /dev/scullp2 /dev/scullp3 \
 	 /dev/scullv0 /dev/scullv1 /dev/scullv2 /dev/scullv3; do
-	if [ ! -c "$f" ]; then
-		not_ok "$f exists"
+	if [ ! -c "$f" ] || [ ! -w "$param" ]; then
+		not_ok "$f and $param exist"
 		continue
 	fi
 	head -c $(((n + 1) * page)) /dev/zero >"$f"
+	echo N >"$param"
 	touch_faults "$f" 0 $n $n
 	touch_faults "$f" $((page / 2)) $((n + 1)) $((n + 1))
+	echo Y >"$param"
+	got=$(mapper --touch "$f" 0 $((n * page)) 2>/dev/null)
+	minor=$(echo "$got" | awk '{ print $4 }')
+	check "mapper --touch $f with fault-around: 1..$((n - 1)) faults ($got)" \
+		test "${got%%:*}" = "touched $n pages" -a "${minor:-0}" -ge 1 \
+		-a "${minor:-0}" -lt $n
 done
 
 if [ -c /dev/simpler ]; then
