@@ -559,10 +559,14 @@ static int __init simple_buf_init(void)
 static int __init simple_window_init(void)
 {
 	unsigned long long end = phys_start + phys_size - 1;
+	/* 32-bit kernels: physical addresses or sizes may be 32 bits wide. */
+	bool too_high = (sizeof(resource_size_t) < sizeof(end) &&
+			 upper_32_bits(end)) ||
+			(sizeof(size_t) < sizeof(phys_size) &&
+			 upper_32_bits(phys_size));
 
 	if (!phys_size || !PAGE_ALIGNED(phys_start) ||
-	    !PAGE_ALIGNED(phys_size) || end < phys_start ||
-	    (resource_size_t)end != end || (size_t)phys_size != phys_size) {
+	    !PAGE_ALIGNED(phys_size) || end < phys_start || too_high) {
 		pr_err(KBUILD_MODNAME ": phys_start=%#llx phys_size=%#llx refused: the window must be non-empty, page aligned and addressable\n",
 		       phys_start, phys_size);
 		return -EINVAL;
