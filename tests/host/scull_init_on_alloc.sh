@@ -6,7 +6,7 @@
 # check unwritten quanta through read() and through a mapping
 # (tests/bin/scull_pages, scull_rw), at the default orders and at order 2.
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 kernel=${LDD3_KERNEL:+--kernel $LDD3_KERNEL}
 out=$(mktemp)
