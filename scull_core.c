@@ -90,9 +90,8 @@ struct scull_dev {
  * struct scull_driver - the devices of one leaf module
  * @ops: how the leaf allocates, frees and maps a quantum
  * @params: load-time parameters (defaults restored by RESET)
- * @fops: file operations: a copy of scull_fops_template whose owner is the
- *	leaf module, so that an open or mapped device pins the leaf (hence
- *	not const)
+ * @fops: file operations, defined in the leaf module by SCULL_DEFINE_FOPS()
+ *	so that an open or mapped device pins the leaf
  * @class: device class named after @ops->name
  * @devt: first device number
  * @proc: /proc/<name>mem
@@ -101,7 +100,7 @@ struct scull_dev {
 struct scull_driver {
 	const struct scull_mem_ops *ops;
 	struct scull_params params;
-	struct file_operations fops;
+	const struct file_operations *fops;
 	struct class *class;
 	dev_t devt;
 	struct proc_dir_entry *proc;
@@ -207,7 +206,7 @@ static int scull_trim(struct scull_dev *dev)
 	return ret;
 }
 
-static int scull_open(struct inode *inode, struct file *filp)
+int scull_open(struct inode *inode, struct file *filp)
 {
 	struct scull_dev *dev = container_of(inode->i_cdev, struct scull_dev,
 					     cdev);
@@ -219,11 +218,13 @@ static int scull_open(struct inode *inode, struct file *filp)
 		pr_debug("%s: mapped, not truncated\n", dev->name);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(scull_open);
 
-static int scull_release(struct inode *inode, struct file *filp)
+int scull_release(struct inode *inode, struct file *filp)
 {
 	return 0;
 }
+EXPORT_SYMBOL_GPL(scull_release);
 
 /*
  * read() and write() go one quantum at a time (the book returned after one
@@ -232,8 +233,8 @@ static int scull_release(struct inode *inode, struct file *filp)
  * mutex is held there, so the user buffer may be a mapping of this or
  * another scull device.
  */
-static ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
-			  loff_t *f_pos)
+ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
+		   loff_t *f_pos)
 {
 	struct scull_dev *dev = filp->private_data;
 	loff_t pos = *f_pos, size;
@@ -254,11 +255,16 @@ static ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
 		chunk = min(count - done, qsize - offset);
 		quantum = scull_find_quantum(dev,
 					     pos >> (PAGE_SHIFT + dev->order));
-		/* A hole (never written) reads as zeros, like a sparse file. */
-		if (quantum)
-			left = copy_to_user(buf + done, quantum + offset, chunk);
-		else
-			left = clear_user(buf + done, chunk);
+		/*
+		 * A hole (never written) reads as zeros, like a sparse file:
+		 * copied from the zero page, a page at a time.
+		 */
+		if (!quantum) {
+			chunk = min_t(size_t, chunk, PAGE_SIZE);
+			quantum = page_address(ZERO_PAGE(0));
+			offset = 0;
+		}
+		left = copy_to_user(buf + done, quantum + offset, chunk);
 		done += chunk - left;
 		pos += chunk - left;
 		if (left)
@@ -272,9 +278,10 @@ out:
 	*f_pos = pos;
 	return done;
 }
+EXPORT_SYMBOL_GPL(scull_read);
 
-static ssize_t scull_write(struct file *filp, const char __user *buf,
-			   size_t count, loff_t *f_pos)
+ssize_t scull_write(struct file *filp, const char __user *buf,
+		    size_t count, loff_t *f_pos)
 {
 	struct scull_dev *dev = filp->private_data;
 	loff_t pos = *f_pos;
@@ -323,14 +330,16 @@ static ssize_t scull_write(struct file *filp, const char __user *buf,
 	*f_pos = pos;
 	return done;
 }
+EXPORT_SYMBOL_GPL(scull_write);
 
-static loff_t scull_llseek(struct file *filp, loff_t off, int whence)
+loff_t scull_llseek(struct file *filp, loff_t off, int whence)
 {
 	struct scull_dev *dev = filp->private_data;
 
 	return generic_file_llseek_size(filp, off, whence, MAX_LFS_FILESIZE,
 					atomic64_read(&dev->size));
 }
+EXPORT_SYMBOL_GPL(scull_llseek);
 
 /**
  * scull_set_geometry() - change the order and qset of a device
@@ -368,7 +377,7 @@ out:
 }
 
 /* The book's order/qset ioctls, applied to the device of @filp. */
-static long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
 	struct scull_dev *dev = filp->private_data;
 	const struct scull_params *def = &dev->drv->params;
@@ -441,6 +450,7 @@ static long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_GPL(scull_ioctl);
 
 /*
  * VMA accounting. ->open runs on fork, split (partial munmap or mprotect)
@@ -604,11 +614,11 @@ static const struct vm_operations_struct scull_vm_ops_around = {
  * can be mapped (the book refused scullp orders above 0): scullp allocates
  * compound pages, so get_page() on any page of a quantum is valid.
  */
-static int scull_mmap(struct file *filp, struct vm_area_struct *vma)
+int scull_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct scull_dev *dev = filp->private_data;
 
-	if (READ_ONCE(fault_around)) {
+	if (fault_around) {
 		/*
 		 * vm_insert_pages() from ->map_pages needs VM_MIXEDMAP, and
 		 * vm flags may only change here, under mmap_lock for write.
@@ -622,19 +632,7 @@ static int scull_mmap(struct file *filp, struct vm_area_struct *vma)
 	scull_vma_open(vma);
 	return 0;
 }
-
-static const struct file_operations scull_fops_template = {
-	.llseek = scull_llseek,
-	.read = scull_read,
-	.write = scull_write,
-	.unlocked_ioctl = scull_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-	.mmap = scull_mmap,
-	/* RAM: nothing to write back; lets msync(MS_SYNC) and fsync() succeed */
-	.fsync = noop_fsync,
-	.open = scull_open,
-	.release = scull_release,
-};
+EXPORT_SYMBOL_GPL(scull_mmap);
 
 /* /proc/<name>mem: one line per device, no kernel addresses. */
 static int scull_proc_show(struct seq_file *m, void *v)
@@ -680,7 +678,7 @@ static void scull_remove_devs(struct scull_driver *drv, int count)
 	}
 }
 
-static int scull_add_dev(struct scull_driver *drv, int i, struct module *owner)
+static int scull_add_dev(struct scull_driver *drv, int i)
 {
 	struct scull_dev *dev = &drv->devs[i];
 	dev_t devt = drv->devt + i;
@@ -695,8 +693,8 @@ static int scull_add_dev(struct scull_driver *drv, int i, struct module *owner)
 	dev->order = drv->params.order;
 	dev->qset = drv->params.qset;
 
-	cdev_init(&dev->cdev, &drv->fops);
-	dev->cdev.owner = owner;
+	cdev_init(&dev->cdev, drv->fops);
+	dev->cdev.owner = drv->fops->owner;
 	ret = cdev_add(&dev->cdev, devt, 1);
 	if (ret)
 		goto err_mutex;
@@ -716,17 +714,16 @@ err_mutex:
 }
 
 /**
- * __scull_register() - create the devices of a leaf module
+ * scull_register() - create the devices of a leaf module
  * @ops: the leaf's quantum operations (must outlive the registration)
  * @params: load-time parameters
- * @owner: the leaf module, owner of the file operations
+ * @fops: file operations from SCULL_DEFINE_FOPS() in the leaf module
  *
- * Use scull_register(), which passes THIS_MODULE.
  * Return: the driver handle for scull_unregister(), or an ERR_PTR().
  */
-struct scull_driver *__scull_register(const struct scull_mem_ops *ops,
-				      const struct scull_params *params,
-				      struct module *owner)
+struct scull_driver *scull_register(const struct scull_mem_ops *ops,
+				    const struct scull_params *params,
+				    const struct file_operations *fops)
 {
 	struct scull_driver *drv;
 	char procname[40];
@@ -747,8 +744,7 @@ struct scull_driver *__scull_register(const struct scull_mem_ops *ops,
 		return ERR_PTR(-ENOMEM);
 	drv->ops = ops;
 	drv->params = *params;
-	drv->fops = scull_fops_template;
-	drv->fops.owner = owner;
+	drv->fops = fops;
 	drv->devs = kcalloc(params->devs, sizeof(*drv->devs), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!drv->devs)
@@ -774,7 +770,7 @@ struct scull_driver *__scull_register(const struct scull_mem_ops *ops,
 	drv->class->devnode = scull_devnode;
 
 	for (i = 0; i < params->devs; i++) {
-		ret = scull_add_dev(drv, i, owner);
+		ret = scull_add_dev(drv, i);
 		if (ret) {
 			pr_err("%s: cannot add device %d: %d\n", ops->name, i,
 			       ret);
@@ -800,7 +796,7 @@ err_free:
 	kfree(drv);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_GPL(__scull_register);
+EXPORT_SYMBOL_GPL(scull_register);
 
 /**
  * scull_unregister() - remove the devices of a leaf module and free them

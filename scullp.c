@@ -63,6 +63,8 @@ static const struct scull_mem_ops scullp_ops = {
 	.page = scullp_page,
 };
 
+SCULL_DEFINE_FOPS(scullp_fops);
+
 static struct scull_driver *scullp_driver;
 
 static int __init scullp_init(void)
@@ -74,7 +76,7 @@ static int __init scullp_init(void)
 		.order = scullp_order,
 	};
 
-	scullp_driver = scull_register(&scullp_ops, &params);
+	scullp_driver = scull_register(&scullp_ops, &params, &scullp_fops);
 	return PTR_ERR_OR_ZERO(scullp_driver);
 }
 

@@ -57,6 +57,8 @@ static const struct scull_mem_ops scullv_ops = {
 	.page = scullv_page,
 };
 
+SCULL_DEFINE_FOPS(scullv_fops);
+
 static struct scull_driver *scullv_driver;
 
 static int __init scullv_init(void)
@@ -68,7 +70,7 @@ static int __init scullv_init(void)
 		.order = scullv_order,
 	};
 
-	scullv_driver = scull_register(&scullv_ops, &params);
+	scullv_driver = scull_register(&scullv_ops, &params, &scullv_fops);
 	return PTR_ERR_OR_ZERO(scullv_driver);
 }
 

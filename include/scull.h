@@ -7,11 +7,13 @@
  * write-only open, /proc/<name>mem, and mmap through a fault handler with
  * VMA accounting. A leaf module only says how one quantum (PAGE_SIZE << order
  * bytes) is allocated, freed and turned into the struct page of one of its
- * pages, then registers its devices.
+ * pages, defines its file operations with SCULL_DEFINE_FOPS() and registers
+ * its devices.
  */
 #ifndef SCULL_H
 #define SCULL_H
 
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/mm_types.h>
 
@@ -49,15 +51,40 @@ struct scull_params {
 
 struct scull_driver;
 
-struct scull_driver *__scull_register(const struct scull_mem_ops *ops,
-				      const struct scull_params *params,
-				      struct module *owner);
+struct scull_driver *scull_register(const struct scull_mem_ops *ops,
+				    const struct scull_params *params,
+				    const struct file_operations *fops);
 void scull_unregister(struct scull_driver *drv);
 
+int scull_open(struct inode *inode, struct file *filp);
+int scull_release(struct inode *inode, struct file *filp);
+ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
+		   loff_t *f_pos);
+ssize_t scull_write(struct file *filp, const char __user *buf, size_t count,
+		    loff_t *f_pos);
+loff_t scull_llseek(struct file *filp, loff_t off, int whence);
+long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+int scull_mmap(struct file *filp, struct vm_area_struct *vma);
+
 /*
- * The devices' file operations belong to the calling module, so an open
- * or mapped device pins the leaf module (and, through it, the core).
+ * SCULL_DEFINE_FOPS(name) defines the file operations of a leaf module's
+ * devices. They must be the leaf's own (.owner = THIS_MODULE of the leaf):
+ * an open file or a mapping then pins the leaf module, and through it the
+ * core, so rmmod fails with EBUSY while a device is open or mapped.
  */
-#define scull_register(ops, params) __scull_register(ops, params, THIS_MODULE)
+#define SCULL_DEFINE_FOPS(name)						\
+static const struct file_operations name = {				\
+	.owner = THIS_MODULE,						\
+	.llseek = scull_llseek,						\
+	.read = scull_read,						\
+	.write = scull_write,						\
+	.unlocked_ioctl = scull_ioctl,					\
+	.compat_ioctl = compat_ptr_ioctl,				\
+	.mmap = scull_mmap,						\
+	/* RAM: nothing to write back; msync(MS_SYNC) and fsync() succeed */ \
+	.fsync = noop_fsync,						\
+	.open = scull_open,						\
+	.release = scull_release,					\
+}
 
 #endif /* SCULL_H */

@@ -159,6 +159,7 @@ static void check_every_page(struct __test_metadata *_metadata, int fd,
 	uint8_t *map, *back;
 	size_t i;
 
+	ASSERT_LT(0, page);
 	ASSERT_EQ(0, fill(fd, 0, len, seed));
 	map = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
@@ -170,14 +171,17 @@ static void check_every_page(struct __test_metadata *_metadata, int fd,
 		uint8_t *m2 = mmap(NULL, page, PROT_READ, MAP_SHARED, fd,
 				   q + page);
 
-		ASSERT_NE(MAP_FAILED, m2);
-		EXPECT_EQ(-1, bad_page(m2, q + page, page, seed, page));
+		ASSERT_NE(MAP_FAILED, m2) TH_LOG("mmap at %ld: %s", q + page,
+						 strerror(errno));
+		EXPECT_EQ(-1, bad_page(m2, q + page, page, seed, page))
+			TH_LOG("order %d: mapping at %ld maps wrong bytes",
+			       order, q + page);
 		munmap(m2, page);
 	}
 	/* Writes through the mapping reach read(), every page. */
 	for (i = 0; i < len; i += page)
 		map[i] = (uint8_t)~pat(i, seed);
-	back = malloc(len);
+	back = malloc(len + 1);	/* (+1: never 0 for the analyzer) */
 	ASSERT_NE(NULL, back);
 	ASSERT_EQ((ssize_t)len, pread(fd, back, len, 0));
 	for (i = 0; i < len; i++)
@@ -195,7 +199,8 @@ TEST_F(dev, every_page_of_every_order)
 	for (order = 0; order <= 4; order++) {
 		close(self->fd);
 		self->fd = open_empty(variant->node);
-		ASSERT_LE(0, self->fd);
+		ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->node,
+					      strerror(errno));
 		ASSERT_EQ(0, set_order(self->fd, order))
 			TH_LOG("order %d: %s", order, strerror(errno));
 		check_every_page(_metadata, self->fd, self->page, order);
@@ -292,7 +297,7 @@ TEST_F(dev, two_processes_and_read_write_see_one_memory)
 			 fd, 0);
 		if (m == MAP_FAILED)
 			_exit(3);
-		memcpy(m + 3 * p + 1, "child", 5);
+		memcpy(m + 3 * p + 1, "child", sizeof("child"));
 		_exit(m[2 * p] == 'W' ? 0 : 4);
 	}
 	map[2 * p] = 'W';
@@ -535,13 +540,12 @@ static void *race_faulter(void *arg)
 {
 	struct race *r = arg;
 	int fd = open(r->node, O_RDWR);
-	volatile uint8_t *map;
 	volatile long i;	/* survives siglongjmp() */
 
 	if (fd < 0)
 		return NULL;
 	while (!r->stop) {
-		map = mmap(NULL, 64 * r->page, PROT_READ | PROT_WRITE,
+		volatile uint8_t *map = mmap(NULL, 64 * r->page, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED)
 			break;
@@ -564,17 +568,16 @@ static void *race_mutator(void *arg)
 	struct race *r = arg;
 	char buf[4096];
 	long n = 0;
-	int fd;
 
 	memset(buf, 'r', sizeof(buf));
 	while (!r->stop) {
-		fd = open(r->node, (n % 3) ? O_RDWR : O_WRONLY);
+		int fd = open(r->node, (n % 3) ? O_RDWR : O_WRONLY);
 		if (fd < 0)
 			break;
 		if (n % 5 == 0)
 			ioctl(fd, SCULLP_IOCTORDER, (n / 5) % 3);
 		else
-			pwrite(fd, buf, sizeof(buf), (n * 4096) % (64 * 4096));
+			pwrite(fd, buf, sizeof(buf), (n * 4096) % (64L * 4096));
 		close(fd);
 		n++;
 	}

@@ -103,22 +103,25 @@ TEST_F(dev, written_by_write_read_through_mapping)
 {
 	size_t len = 5 * self->quantum + 3 * self->page;
 	uint8_t *buf = malloc(len), *map;
-	unsigned int seed;
 	size_t i;
 	int fa;
 
 	ASSERT_NE(NULL, buf);
 	for (fa = 1; fa >= 0; fa--) {
-		seed = 100 + fa;
+		unsigned int seed = 100 + fa;
+
 		for (i = 0; i < len; i++)
 			buf[i] = pat(i, seed);
-		ASSERT_EQ((ssize_t)len, pwrite(self->fd, buf, len, 0));
-		ASSERT_EQ(0, set_fault_around(fa));
+		ASSERT_EQ((ssize_t)len, pwrite(self->fd, buf, len, 0))
+			TH_LOG("write: %s", strerror(errno));
+		ASSERT_EQ(0, set_fault_around(fa))
+			TH_LOG("cannot set fault_around: %s", strerror(errno));
 		map = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, 0);
-		ASSERT_NE(MAP_FAILED, map);
+		ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
 		/* Backwards, so fault-around windows start mid-quantum. */
 		for (i = len; i > 0; i -= self->page)
-			EXPECT_EQ(pat(i - 1, seed), map[i - 1]);
+			EXPECT_EQ(pat(i - 1, seed), map[i - 1])
+				TH_LOG("fault_around %d: offset %zu", fa, i - 1);
 		EXPECT_EQ(-1, bad_page(map, len, seed, self->page))
 			TH_LOG("order %d, fault_around %d: page %ld wrong",
 			       self->order, fa,

@@ -73,6 +73,14 @@ struct procline {
 	unsigned long quanta;
 };
 
+/* The number after "@key " in @line, or -1. */
+static long long field(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
 static int read_proc(const char *proc, const char *name, struct procline *p)
 {
 	char line[256], want[64];
@@ -82,13 +90,16 @@ static int read_proc(const char *proc, const char *name, struct procline *p)
 	if (!f)
 		return -1;
 	snprintf(want, sizeof(want), "%s: ", name);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, want, strlen(want)) &&
-		    sscanf(line + strlen(want),
-			   "size %lld, qset %d, order %d, quanta %lu, vmas %d",
-			   &p->size, &p->qset, &p->order, &p->quanta,
-			   &p->vmas) == 5)
-			found = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)) != 0)
+			continue;
+		p->size = field(line, "size ");
+		p->qset = (int)field(line, "qset ");
+		p->order = (int)field(line, "order ");
+		p->quanta = (unsigned long)field(line, "quanta ");
+		p->vmas = (int)field(line, "vmas ");
+		found = 0;
+	}
 	fclose(f);
 	return found;
 }

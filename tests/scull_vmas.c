@@ -66,15 +66,15 @@ static int proc_vmas(const char *proc, const char *name)
 	char line[256], want[64];
 	FILE *f = fopen(proc, "r");
 	int vmas = -1;
-	char *p;
 
 	if (!f)
 		return -1;
 	snprintf(want, sizeof(want), "%s: ", name);
 	while (fgets(line, sizeof(line), f)) {
-		p = strstr(line, "vmas ");
+		char *p = strstr(line, "vmas ");
+
 		if (!strncmp(line, want, strlen(want)) && p)
-			vmas = atoi(p + 5);
+			vmas = (int)strtol(p + 5, NULL, 10);
 	}
 	fclose(f);
 	return vmas;
@@ -85,12 +85,13 @@ static int maps_vmas(const char *node)
 {
 	char line[512];
 	FILE *f = fopen("/proc/self/maps", "r");
-	char *path;
 	int n = 0;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
+		char *path;
+
 		line[strcspn(line, "\n")] = '\0';
 		path = strrchr(line, ' ');
 		if (path && !strcmp(path + 1, node))
@@ -110,12 +111,11 @@ static int log_lines(struct __test_metadata *_metadata, int kmsg,
 {
 	char rec[1024], want_open[64], want_close[64], *msg, *p;
 	int lines = 0, n;
-	ssize_t len;
 
 	snprintf(want_open, sizeof(want_open), "%s: VMA open, vmas ", name);
 	snprintf(want_close, sizeof(want_close), "%s: VMA close, vmas ", name);
 	for (;;) {
-		len = read(kmsg, rec, sizeof(rec) - 1);
+		ssize_t len = read(kmsg, rec, sizeof(rec) - 1);
 		if (len < 0 && errno == EPIPE)
 			continue;	/* overwritten records: go on */
 		if (len <= 0)
@@ -129,12 +129,12 @@ static int log_lines(struct __test_metadata *_metadata, int kmsg,
 		if (p)
 			*p = '\0';
 		if (!strncmp(msg, want_open, strlen(want_open))) {
-			n = atoi(msg + strlen(want_open));
+			n = (int)strtol(msg + strlen(want_open), NULL, 10);
 			EXPECT_EQ(*logged + 1, n) TH_LOG("%s", msg);
 			if (n != *logged + 1)
 				return -1;
 		} else if (!strncmp(msg, want_close, strlen(want_close))) {
-			n = atoi(msg + strlen(want_close));
+			n = (int)strtol(msg + strlen(want_close), NULL, 10);
 			EXPECT_EQ(*logged - 1, n) TH_LOG("%s", msg);
 			if (n != *logged - 1)
 				return -1;
@@ -280,7 +280,7 @@ TEST_F(vmas, many_processes_balance)
 	ASSERT_NE(MAP_FAILED, map);
 	for (i = 0; i < 8; i++) {
 		pids[i] = fork();
-		ASSERT_LE(0, pids[i]);
+		ASSERT_LE(0, pids[i]) TH_LOG("fork: %s", strerror(errno));
 		if (pids[i] == 0) {
 			/* Each child splits its copy, then exits. */
 			munmap(map + p, p);
@@ -288,8 +288,10 @@ TEST_F(vmas, many_processes_balance)
 		}
 	}
 	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
-		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0))
+			TH_LOG("waitpid: %s", strerror(errno));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("child %d failed", i);
 	}
 	/* mmap; per child: fork (open), split (open, close), exit (close) */
 	CHECK_COUNT(1, 1 + 8 * 4);
