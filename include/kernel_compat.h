@@ -66,6 +66,7 @@ static void fn##_void(struct vm_fault *vmf, pgoff_t start, pgoff_t end) \
 {									\
 	fn(vmf, start, end);						\
 }
+
 #define ldd3_map_pages(fn)	(fn##_void)
 #endif
 
