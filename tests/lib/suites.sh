@@ -17,6 +17,9 @@
 
 LDD3_SUITES=(bullseye bookworm trixie sid experimental)
 LDD3_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# What a build chroot holds besides linux-headers-VER. perl: W=1 runs
+# scripts/kernel-doc, a perl script until 6.17 (minbase has perl-base only).
+LDD3_CHROOT_PACKAGES="gcc make libc6-dev bc libelf-dev kmod perl"
 # Package lists older than this (minutes) are refreshed; until then a run
 # downloads nothing.
 LDD3_APT_MAX_AGE=${LDD3_APT_MAX_AGE:-1440}
@@ -202,7 +205,7 @@ suite_chroot() {
 			echo "Creating the $suite build chroot in $root" >&2
 			rm -rf "$root"
 			debootstrap --variant=minbase --keyring="$LDD3_KEYRING" \
-				--include=gcc,make,libc6-dev,bc,libelf-dev,kmod \
+				--include="$(echo "$LDD3_CHROOT_PACKAGES" | tr ' ' ,)" \
 				"$base" "$root" "$uri" >"$root.log" 2>&1 ||
 				{ tail -n 20 "$root.log" >&2; exit 1; }
 			if [ "$suite" = experimental ]; then
@@ -215,13 +218,17 @@ suite_chroot() {
 			} >"$root/etc/apt/apt.conf.d/50ldd3"
 			touch "$root/.ldd3-complete"
 		fi
-		old=$(cat "$root/.ldd3-kernel" 2>/dev/null)
-		if [ "$old" != "$ver" ]; then
+		# .ldd3-kernel: "VER PACKAGES..." installed; either may change.
+		old=$(cut -d' ' -f1 "$root/.ldd3-kernel" 2>/dev/null)
+		if [ "$(cat "$root/.ldd3-kernel" 2>/dev/null)" != "$ver $LDD3_CHROOT_PACKAGES" ]; then
 			echo "Installing linux-headers-$ver in the $suite chroot" >&2
+			[ "$old" != "$ver" ] || old=
+			# shellcheck disable=SC2086
 			{
 				in_chroot "$root" apt-get -q update &&
 				DEBIAN_FRONTEND=noninteractive in_chroot "$root" \
-					apt-get install -y -q "linux-headers-$ver" &&
+					apt-get install -y -q "linux-headers-$ver" \
+					$LDD3_CHROOT_PACKAGES &&
 				if [ -n "$old" ]; then
 					in_chroot "$root" apt-get purge -y -q \
 						"linux-headers-$old" &&
@@ -229,7 +236,7 @@ suite_chroot() {
 				fi &&
 				in_chroot "$root" apt-get clean
 			} >"$root.log" 2>&1 || { tail -n 20 "$root.log" >&2; exit 1; }
-			echo "$ver" >"$root/.ldd3-kernel"
+			echo "$ver $LDD3_CHROOT_PACKAGES" >"$root/.ldd3-kernel"
 		fi
 		write_kdir "$root" "$ver"
 	) 9>"$root.lock" || die "cannot prepare the $suite build chroot"
