@@ -9,26 +9,7 @@
 #   mapper /dev/scullp0 0 140      the first 140 bytes
 #   mapper /dev/scullp0 8192 200   bytes 8192..8391
 
-. "$LDD3_ROOT/tests/lib/tap.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out
-err=$tmp/err
-
-# run ARGS...: mapper's stdout in $out, stderr in $err, status in $rc.
-run() {
-	mapper "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# same_as FILE CMD...: FILE holds exactly what CMD prints (no process
-# substitution: the guest's /dev has no /dev/fd).
-same_as() {
-	local file=$1
-	shift
-
-	"$@" >"$tmp/expected" && cmp "$file" "$tmp/expected"
-}
+. "$LDD3_ROOT/tests/lib/mapper.sh"
 
 # book_line FILE OFFSET END: the line the book prints on standard error.
 book_line() {

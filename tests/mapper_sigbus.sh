@@ -6,26 +6,7 @@
 # status 3 and a message naming the offset, and write nothing at all.
 # /dev/zero, which has no end, is the reference that never faults.
 
-. "$LDD3_ROOT/tests/lib/tap.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out
-err=$tmp/err
-page=$(getconf PAGESIZE)
-
-run() {
-	mapper "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# same_as FILE CMD...: FILE holds exactly what CMD prints (no process
-# substitution: the guest's /dev has no /dev/fd).
-same_as() {
-	local file=$1
-	shift
-
-	"$@" >"$tmp/expected" && cmp "$file" "$tmp/expected"
-}
+. "$LDD3_ROOT/tests/lib/mapper.sh"
 
 # faults WHAT OFFSET ARGS...: mapper ARGS faults at file offset OFFSET.
 faults() {

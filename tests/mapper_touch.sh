@@ -6,10 +6,7 @@
 # /dev/simplen, and /dev/zero's anonymous pages) takes one minor fault per
 # page, remap_pfn_range at mmap time (/dev/simpler) takes none.
 
-. "$LDD3_ROOT/tests/lib/tap.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-page=$(getconf PAGESIZE)
+. "$LDD3_ROOT/tests/lib/mapper.sh"
 n=16
 
 # touch_faults FILE OFFSET PAGES MINOR: --touch reports PAGES pages and

@@ -6,27 +6,8 @@
 # around them must not change, and a range past the end of a device must
 # fail with SIGBUS (status 3) before anything is stored.
 
-. "$LDD3_ROOT/tests/lib/tap.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out
-err=$tmp/err
-page=$(getconf PAGESIZE)
+. "$LDD3_ROOT/tests/lib/mapper.sh"
 head -c 10000 /dev/urandom >"$tmp/pattern"
-
-run() {
-	mapper "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# same_as FILE CMD...: FILE holds exactly what CMD prints (no process
-# substitution: the guest's /dev has no /dev/fd).
-same_as() {
-	local file=$1
-	shift
-
-	"$@" >"$tmp/expected" && cmp "$file" "$tmp/expected"
-}
 
 # round_trip FILE: FILE holds 4 pages of zeros; store the pattern at 100.
 round_trip() {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "scull_test.h"
 #include "scull_ioctl.h"
 
 FIXTURE(dev) {
@@ -48,17 +49,6 @@ FIXTURE_VARIANT_ADD(dev, scullp) {
 FIXTURE_VARIANT_ADD(dev, scullv) {
 	.node = "/dev/scullv0", .other = "/dev/scullp1",
 };
-
-/* Empty the device (write-only open) and return an O_RDWR descriptor. */
-static int open_empty(const char *node)
-{
-	int fd = open(node, O_WRONLY);
-
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return open(node, O_RDWR);
-}
 
 FIXTURE_SETUP(dev)
 {
