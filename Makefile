@@ -3,6 +3,7 @@
 # make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko and
 #                 misc-progs/mapper against KDIR
 # make demo       boot a Debian kernel under QEMU and replay the book's sessions
+# make bench      the fault benchmark in QEMU (bench/run; README "Performance")
 # make check      what CI runs: the whole suite in QEMU on 6.1 and 7.3, build
 #                 and load tests on the other kernels (tests/check)
 # make load       insmod the modules into the running kernel (root)
@@ -27,12 +28,17 @@ modules: kdir
 
 progs:
 	$(MAKE) -C misc-progs
+	$(MAKE) -C bench
 
 demo:
 	tests/demo
 
 check:
 	tests/check
+
+.PHONY: bench
+bench:
+	bench/run
 
 # make matrix: build and test every supported kernel, print a table.
 .PHONY: matrix
@@ -51,6 +57,7 @@ clean:
 	if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	$(MAKE) -C misc-progs clean
+	$(MAKE) -C bench clean
 	$(MAKE) -C tests clean
 
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))

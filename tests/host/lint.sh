@@ -14,8 +14,8 @@ ksft=$(kselftest_dir) || exit 2
 checkpatch="$ksft/../../../scripts/checkpatch.pl"
 out=$(mktemp)
 
-kernel_sources=$(git ls-files '*.c' '*.h' | grep -vE '^(misc-progs|tests/[^/]*\.c$)')
-user_sources=$(ls misc-progs/*.c tests/*.c)
+kernel_sources=$(git ls-files '*.c' '*.h' | grep -vE '^(misc-progs|bench|tests/[^/]*\.c$)')
+user_sources=$(ls misc-progs/*.c tests/*.c bench/*.c)
 
 for f in $kernel_sources; do
 	# The one exception: the compat header exists to test the kernel
