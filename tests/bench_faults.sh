@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The figures of bench/mmap_bench that are exact (minor fault counts from
+# getrusage, never timings), in its quick mode: 4 MiB per mapping, placed
+# at a 2 MiB aligned address, so the counts do not depend on where mmap put
+# the range.
+#  - /dev/simpler is mapped whole by mmap: no fault when touched;
+#  - /dev/simplen and scull without fault-around: one fault per page;
+#  - scull with fault-around: at most one fault per 16 pages, also in the
+#    first page of every page table (scull_vma_fault maps the window when
+#    ->map_pages could not), in the table and in the scaling figure;
+#  - the scaling ratio is reported for scullp and scullv.
+
+. "$LDD3_ROOT/tests/lib/tap.sh"
+bench=$LDD3_ROOT/bench/mmap_bench
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# Quick mode maps 4 MiB; simple's default region is 1 MiB.
+rmmod simple && insmod "$LDD3_ROOT/simple.ko" size=$((4 << 20)) ||
+	not_ok "simple.ko reloads with size=4M"
+
+"$bench" --quick >"$out" 2>&1
+rc=$?
+check "mmap_bench --quick exits with status 0 (got $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$out"
+
+# figure FIGURE TARGET FA KEY: the value of KEY on that "bench" line.
+figure() {
+	awk -v f="figure=$1" -v t="target=$2" -v a="fault_around=$3" -v k="$4=" '
+		$1 == "bench" && $2 == f && $3 == t && $4 == a {
+			for (i = 5; i <= NF; i++)
+				if (index($i, k) == 1)
+					print substr($i, length(k) + 1)
+		}' "$out"
+}
+
+pages=$(figure read_touch_faults simpler - pages)
+check "the table covers 1024 pages (got ${pages:-none})" test "${pages:-0}" = 1024
+pages=${pages:-1024}
+
+# fault_count FIGURE TARGET FA OP LIMIT: the worst run's count OP LIMIT.
+fault_count() {
+	local got
+
+	got=$(figure "$1" "$2" "$3" max)
+	check "$2 (fault_around $3) $1: $got $4 $5" \
+		test -n "$got" -a "${got:-0}" "$4" "$5"
+}
+
+fault_count read_touch_faults simpler - -eq 0
+fault_count write_touch_faults simpler - -eq 0
+fault_count read_touch_faults simplen - -eq "$pages"
+for dev in scullp0 scullv0; do
+	fault_count read_touch_faults "$dev" 1 -le $((pages / 16))
+	fault_count read_touch_faults "$dev" 0 -eq "$pages"
+	fault_count write_touch_faults "$dev" 0 -eq "$pages"
+done
+
+# Scaling: 256 pages at the end of devices of 1, 2 and 4 MiB.
+for m in scullp scullv; do
+	for d in 1 2 3; do
+		fault_count scale_read_touch_faults "$m$d" 1 -le 16
+		fault_count scale_read_touch_faults "$m$d" 0 -eq 256
+	done
+	for fa in 1 0; do
+		ratio=$(figure scale_ratio "$m" "$fa" median)
+		check "scaling ratio of $m (fault_around $fa) is reported: ${ratio:-none}" \
+			awk -v r="$ratio" 'BEGIN { exit !(r + 0 > 0) }'
+	done
+done
+
+check "the parameter fault_around is left as it was (Y)" \
+	grep -qx Y /sys/module/scull_core/parameters/fault_around
+check "scullp and scullv are left empty, with their default qset" \
+	test -z "$(grep -v 'size 0, qset 500,' /proc/scullpmem /proc/scullvmem)"
+
+tap_done
