@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Lint gates: the kernel's checkpatch.pl --strict and sparse (C=2) on the
-# kernel code, cppcheck and clang-tidy on the user programs. A report of any
-# of them is a failure. One exception, in the checkpatch loop: the compat
-# header may use LINUX_VERSION_CODE.
+# Lint gates: the kernel's checkpatch.pl --strict, its .clang-format and
+# sparse (C=2) on the kernel code, cppcheck and clang-tidy on the user
+# programs. A report of any of them is a failure. One exception, in the
+# checkpatch loop: the compat header may use LINUX_VERSION_CODE; four in
+# tests/lib/kernel-clang-format.
 
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -30,6 +31,19 @@ for f in $kernel_sources; do
 	else
 		sed 's/^/# /' "$out"
 		not_ok "checkpatch --strict: $f"
+	fi
+done
+
+# The kernel's .clang-format, with clang-format 14, on the kernel code:
+# tests/lib/kernel-clang-format lists the four places where it gives way
+# to checkpatch --strict or to what clang-format cannot do, and why.
+for f in $kernel_sources; do
+	if tests/lib/kernel-clang-format "$ksft/../../../.clang-format" "$f" \
+		>"$out" 2>&1; then
+		ok "clang-format (the kernel's .clang-format): $f"
+	else
+		sed 's/^/# /' "$out"
+		not_ok "clang-format (the kernel's .clang-format): $f"
 	fi
 done
 
