@@ -72,7 +72,7 @@ fi
 
 if clang-tidy --quiet \
 	--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
-	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include \
+	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include -I tests/lib \
 	-isystem "$ksft" >"$out" 2>&1; then
 	ok "clang-tidy reports nothing on the user programs"
 else
