@@ -836,3 +836,4 @@ EXPORT_SYMBOL_GPL(scull_unregister);
 MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet; modern port: ldd3-mmap");
 MODULE_DESCRIPTION("Shared core of scullp and scullv: storage, file and VMA operations");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LDD3_MMAP_VERSION);

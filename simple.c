@@ -778,4 +778,4 @@ module_exit(simple_exit);
 MODULE_DESCRIPTION("LDD3 simple: mmap of a RAM buffer or device memory with remap_pfn_range (/dev/simpler) and a fault handler (/dev/simplen)");
 MODULE_AUTHOR("Jonathan Corbet, Alessandro Rubini; updated by the ldd3-mmap project");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("2.0");
+MODULE_VERSION(LDD3_MMAP_VERSION);

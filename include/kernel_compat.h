@@ -173,8 +173,8 @@ static inline void ldd3_desc_deny_write(struct ldd3_mmap_desc *desc)
 
 static inline void ldd3_desc_set_pfnmap(struct ldd3_mmap_desc *desc)
 {
-	ldd3_vm_flags_set(desc->vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
-			  VM_DONTDUMP);
+	ldd3_vm_flags_set(desc->vma,
+			  VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 }
 
 static inline void ldd3_desc_set_mixedmap(struct ldd3_mmap_desc *desc)
