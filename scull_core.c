@@ -610,18 +610,18 @@ static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
 LDD3_MAP_PAGES_WRAPPER(scull_map_pages)
 
 static const struct vm_operations_struct scull_vm_ops = {
-	LDD3_VM_MAPPED(scull_vma_mapped)
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
+	LDD3_VM_MAPPED(scull_vma_mapped)
 };
 
 static const struct vm_operations_struct scull_vm_ops_around = {
-	LDD3_VM_MAPPED(scull_vma_mapped)
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
 	.map_pages = ldd3_map_pages(scull_map_pages),
+	LDD3_VM_MAPPED(scull_vma_mapped)
 };
 
 /**
