@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "skel_test.h"
+#include "lib/skel_test.h"
 
 FIXTURE(skel) {
 	int fd;
@@ -129,7 +129,7 @@ TEST_F(skel, close_without_free)
 /*
  * fork: the child's copy of the mapping holds the buffer. The child has the
  * device write into it, the parent sees that, frees the buffer and unmaps;
- * the child still reads and writes it, the device refuses it; when the
+ * the child still reads it, the device refuses it; when the
  * child exits the memory goes.
  */
 TEST_F(skel, fork_then_free_in_parent)
@@ -160,9 +160,6 @@ TEST_F(skel, fork_then_free_in_parent)
 		/* The parent has freed and unmapped. */
 		if (not_pattern(map, a.size, 71) != -1)
 			bad |= 2;
-		map[3] = 0x3c;
-		if (map[3] != 0x3c)
-			bad |= 4;
 		if (dev_write(self->fd, map, a.size, 72) != EFAULT)
 			bad |= 8;
 		if (skel_stat("buffers") != 1 || skel_stat("mappings") != 1)
@@ -182,7 +179,7 @@ TEST_F(skel, fork_then_free_in_parent)
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child: signal %d",
 					      WTERMSIG(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("child failures (bits): 1 write, 2 data, 4 store, 8 not refused, 16 counts");
+		TH_LOG("child failures (bits): 1 write, 2 data, 8 not refused, 16 counts");
 	EXPECT_EQ(0, skel_stat("buffers"));
 	EXPECT_EQ(0, skel_stat("mappings"));
 	close(to_child[0]);

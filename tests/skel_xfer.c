@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "skel_test.h"
+#include "lib/skel_test.h"
 
 FIXTURE(layout) {
 	int fd;
@@ -42,11 +42,11 @@ FIXTURE_SETUP(layout)
 	ASSERT_NE(MAP_FAILED, self->base);
 	self->anon_lo = self->base;
 	self->ma = mmap(self->base + pg, 2 * pg, prot, MAP_SHARED | MAP_FIXED,
-			self->fd, self->a.offset);
+			self->fd, (off_t)self->a.offset);
 	ASSERT_EQ(self->base + pg, self->ma) TH_LOG("map A: %s",
 						    strerror(errno));
 	self->mb = mmap(self->base + 3 * pg, pg, prot, MAP_SHARED | MAP_FIXED,
-			self->fd, self->b.offset);
+			self->fd, (off_t)self->b.offset);
 	ASSERT_EQ(self->base + 3 * pg, self->mb) TH_LOG("map B: %s",
 							strerror(errno));
 	self->anon_hi = self->base + 4 * pg;
@@ -103,9 +103,11 @@ TEST_F(layout, inside_one_mapping_is_accepted)
 
 TEST_F(layout, anonymous_and_unmapped_memory_is_refused)
 {
+	char stack[16] = "";
+
 	refused(_metadata, self, "anonymous page", self->anon_lo, 16, EFAULT);
 	refused(_metadata, self, "NULL", NULL, 16, EFAULT);
-	refused(_metadata, self, "the stack", &self, sizeof(self), EFAULT);
+	refused(_metadata, self, "the stack", stack, sizeof(stack), EFAULT);
 	refused(_metadata, self, "kernel half", (void *)(~0UL << 47), 16,
 		EFAULT);
 	refused(_metadata, self, "the last page of the address space",
@@ -133,7 +135,8 @@ TEST_F(layout, ranges_across_two_mappings_of_one_buffer_are_refused)
 
 	/* Replace A's mapping by two, one page each, same addresses. */
 	p = mmap(self->ma + pg, pg, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, self->fd, self->a.offset + pg);
+		 MAP_SHARED | MAP_FIXED, self->fd,
+		 (off_t)(self->a.offset + pg));
 	ASSERT_EQ(self->ma + pg, p) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(3, skel_stat("mappings"));
 	refused(_metadata, self, "A page 0 into A page 1", self->ma, 2 * pg,
@@ -156,7 +159,8 @@ TEST_F(layout, an_unmapped_part_of_a_buffer_is_refused)
 	EXPECT_EQ(EFAULT, dev_write(self->fd, self->ma + pg, 1, 7));
 	/* Map page 1 back where it was to see that nothing changed. */
 	p = mmap(self->ma + pg, pg, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, self->fd, self->a.offset + pg);
+		 MAP_SHARED | MAP_FIXED, self->fd,
+		 (off_t)(self->a.offset + pg));
 	ASSERT_EQ(self->ma + pg, p) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_TRUE(untouched(self));
 }

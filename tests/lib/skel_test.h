@@ -20,7 +20,7 @@
 #define SKEL_PARAMS	"/sys/module/skel/parameters/"
 
 /* Allocate @size bytes; fill *@a. Return 0 or the errno. */
-static inline int skel_alloc(int fd, uint64_t size, uint32_t flags,
+static inline int skel_alloc(int fd, __u64 size, __u32 flags,
 			     struct skel_alloc *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -30,7 +30,7 @@ static inline int skel_alloc(int fd, uint64_t size, uint32_t flags,
 }
 
 /* Free buffer @id. Return 0 or the errno. */
-static inline int skel_free(int fd, uint32_t id)
+static inline int skel_free(int fd, __u32 id)
 {
 	return ioctl(fd, SKEL_IOCFREE, &id) ? errno : 0;
 }
@@ -40,7 +40,7 @@ static inline int skel_free(int fd, uint32_t id)
  * @len bytes at @addr. Return 0 or the errno; *@count gets the result.
  */
 static inline int skel_xfer(int fd, unsigned long cmd, const void *addr,
-			    uint64_t len, uint32_t seed, uint64_t *count)
+			    __u64 len, __u32 seed, __u64 *count)
 {
 	struct skel_xfer x = {
 		.addr = (uintptr_t)addr, .len = len, .seed = seed,
@@ -52,24 +52,24 @@ static inline int skel_xfer(int fd, unsigned long cmd, const void *addr,
 	return ret;
 }
 
-static inline int dev_write(int fd, const void *addr, uint64_t len,
-			    uint32_t seed)
+static inline int dev_write(int fd, const void *addr, __u64 len,
+			    __u32 seed)
 {
 	return skel_xfer(fd, SKEL_IOCDEVWRITE, addr, len, seed, NULL);
 }
 
-/* How many of @len bytes at @addr the device reads as the pattern, or -errno. */
-static inline long long dev_read(int fd, const void *addr, uint64_t len,
-				 uint32_t seed)
+/* How many of @len bytes at @addr the device reads as the pattern; -errno. */
+static inline long long dev_read(int fd, const void *addr, __u64 len,
+				 __u32 seed)
 {
-	uint64_t count;
+	__u64 count;
 	int ret = skel_xfer(fd, SKEL_IOCDEVREAD, addr, len, seed, &count);
 
 	return ret ? -ret : (long long)count;
 }
 
 /* Map @len bytes of the buffer at mmap offset @off, shared, read-write. */
-static inline void *skel_map(int fd, size_t len, uint64_t off)
+static inline void *skel_map(int fd, size_t len, __u64 off)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		    (off_t)off);
@@ -79,10 +79,10 @@ static inline void *skel_map(int fd, size_t len, uint64_t off)
  * Index of the first byte of @p not holding the pattern from its byte
  * @start on, or -1.
  */
-static inline long not_pattern_from(const void *p, size_t len, uint32_t seed,
-				    uint64_t start)
+static inline long not_pattern_from(const void *p, size_t len, __u32 seed,
+				    __u64 start)
 {
-	const uint8_t *b = p;
+	const __u8 *b = p;
 	size_t i;
 
 	for (i = 0; i < len; i++)
@@ -92,15 +92,15 @@ static inline long not_pattern_from(const void *p, size_t len, uint32_t seed,
 }
 
 /* Index of the first byte of @p not holding the pattern, or -1. */
-static inline long not_pattern(const void *p, size_t len, uint32_t seed)
+static inline long not_pattern(const void *p, size_t len, __u32 seed)
 {
 	return not_pattern_from(p, len, seed, 0);
 }
 
 /* Index of the first byte of @p not equal to @c, or -1. */
-static inline long not_byte(const void *p, size_t len, uint8_t c)
+static inline long not_byte(const void *p, size_t len, __u8 c)
 {
-	const uint8_t *b = p;
+	const __u8 *b = p;
 	size_t i;
 
 	for (i = 0; i < len; i++)
@@ -110,9 +110,9 @@ static inline long not_byte(const void *p, size_t len, uint8_t c)
 }
 
 /* Write the pattern into @p, as a user program would. */
-static inline void put_pattern(void *p, size_t len, uint32_t seed)
+static inline void put_pattern(void *p, size_t len, __u32 seed)
 {
-	uint8_t *b = p;
+	__u8 *b = p;
 	size_t i;
 
 	for (i = 0; i < len; i++)
