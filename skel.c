@@ -113,7 +113,7 @@ struct skel_file {
 static struct platform_device *skel_pdev;
 static struct device *skel_dma_dev;
 
-/* Every buffer alive, until its last reference goes. */
+/* Every buffer alive, until its last reference goes; sysfs reads locklessly. */
 static DEFINE_SPINLOCK(skel_lock);
 static unsigned int skel_nr_bufs;
 static size_t skel_bytes;
@@ -128,8 +128,8 @@ static int skel_reserve(size_t size)
 	if (skel_nr_bufs < READ_ONCE(max_buffers) &&
 	    size <= READ_ONCE(max_bytes) &&
 	    skel_bytes <= READ_ONCE(max_bytes) - size) {
-		skel_nr_bufs++;
-		skel_bytes += size;
+		WRITE_ONCE(skel_nr_bufs, skel_nr_bufs + 1);
+		WRITE_ONCE(skel_bytes, skel_bytes + size);
 		ret = 0;
 	}
 	spin_unlock(&skel_lock);
@@ -139,8 +139,8 @@ static int skel_reserve(size_t size)
 static void skel_unreserve(size_t size)
 {
 	spin_lock(&skel_lock);
-	skel_nr_bufs--;
-	skel_bytes -= size;
+	WRITE_ONCE(skel_nr_bufs, skel_nr_bufs - 1);
+	WRITE_ONCE(skel_bytes, skel_bytes - size);
 	spin_unlock(&skel_lock);
 }
 
@@ -219,6 +219,10 @@ static const struct vm_operations_struct skel_vm_ops = {
  * remap_pfn_range() of its page frames: that works on RAM since 2.6.15
  * (VM_PFNMAP), as long as the kernel address is in the linear map (checked
  * at allocation) and the device is cache-coherent (x86 always is).
+ *
+ * This stays an .mmap method on every kernel, 7.1 and later included where
+ * .mmap_prepare is recommended: up to 7.3 no mmap action maps DMA-coherent
+ * memory, and dma_mmap_coherent() needs the VMA itself.
  *
  * Return: 0, or -EINVAL, or what the mapping function returned.
  */
@@ -539,28 +543,21 @@ static const struct file_operations skel_fops = {
 	.mmap = skel_mmap,
 };
 
-/* /sys/class/misc/skel/{buffers,bytes,mappings}: what is alive now. */
+/*
+ * /sys/class/misc/skel/{buffers,bytes,mappings}: what is alive now. Each
+ * value is read once, without the lock: a snapshot for people and tests.
+ */
 static ssize_t buffers_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	unsigned int n;
-
-	spin_lock(&skel_lock);
-	n = skel_nr_bufs;
-	spin_unlock(&skel_lock);
-	return sysfs_emit(buf, "%u\n", n);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(skel_nr_bufs));
 }
 static DEVICE_ATTR_RO(buffers);
 
 static ssize_t bytes_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	size_t n;
-
-	spin_lock(&skel_lock);
-	n = skel_bytes;
-	spin_unlock(&skel_lock);
-	return sysfs_emit(buf, "%zu\n", n);
+	return sysfs_emit(buf, "%zu\n", READ_ONCE(skel_bytes));
 }
 static DEVICE_ATTR_RO(bytes);
 

@@ -138,13 +138,24 @@ static inline long long read_num(const char *path)
 	return v;
 }
 
-/* /sys/class/misc/skel/{buffers,bytes,mappings}: alive in the driver. */
-static inline long long skel_stat(const char *name)
+/* The number in file @name of directory @dir, or -1. */
+static inline long long read_num_in(const char *dir, const char *name)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), SKEL_SYSFS "%s", name);
+	snprintf(path, sizeof(path), "%s%s", dir, name);
 	return read_num(path);
+}
+
+/* /sys/class/misc/skel/{buffers,bytes,mappings}: alive in the driver. */
+static inline long long skel_stat(const char *name)
+{
+	return read_num_in(SKEL_SYSFS, name);
+}
+
+static inline long long skel_param(const char *name)
+{
+	return read_num_in(SKEL_PARAMS, name);
 }
 
 /* Set module parameter @name to @value. Return 0 or the errno. */
@@ -162,14 +173,6 @@ static inline int skel_param_set(const char *name, long long value)
 		ret = errno ? errno : EIO;
 	close(fd);
 	return ret;
-}
-
-static inline long long skel_param(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SKEL_PARAMS "%s", name);
-	return read_num(path);
 }
 
 #endif /* SKEL_TEST_H */
