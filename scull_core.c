@@ -453,18 +453,31 @@ long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 EXPORT_SYMBOL_GPL(scull_ioctl);
 
 /*
- * VMA accounting. ->open runs on fork, split (partial munmap or mprotect)
- * and mremap move, never on the first mmap, which calls it itself; ->close
- * runs for every VMA the kernel removes, so the count stays exact.
+ * VMA accounting. ->mapped counts a new mapping (called by the core after
+ * mmap_prepare on 7.1+; before, the .mmap wrapper of kernel_compat.h calls
+ * ->open instead);
+ * ->open runs on fork, split (partial munmap or mprotect) and mremap move;
+ * ->close runs for every VMA the kernel removes, so the count stays exact.
  */
-static void scull_vma_open(struct vm_area_struct *vma)
+static void scull_vma_opened(struct scull_dev *dev)
 {
-	struct scull_dev *dev = vma->vm_private_data;
-
 	mutex_lock(&dev->lock);
 	/* Logged under the lock, so the log shows the counts in order. */
 	pr_info("%s: VMA open, vmas %d\n", dev->name, ++dev->vmas);
 	mutex_unlock(&dev->lock);
+}
+
+static int __maybe_unused
+scull_vma_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
+		 const struct file *file, void **vm_private_data)
+{
+	scull_vma_opened(*vm_private_data);
+	return 0;
+}
+
+static void scull_vma_open(struct vm_area_struct *vma)
+{
+	scull_vma_opened(vma->vm_private_data);
 }
 
 static void scull_vma_close(struct vm_area_struct *vma)
@@ -597,42 +610,46 @@ static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
 LDD3_MAP_PAGES_WRAPPER(scull_map_pages)
 
 static const struct vm_operations_struct scull_vm_ops = {
+	LDD3_VM_MAPPED(scull_vma_mapped)
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
 };
 
 static const struct vm_operations_struct scull_vm_ops_around = {
+	LDD3_VM_MAPPED(scull_vma_mapped)
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
 	.map_pages = ldd3_map_pages(scull_map_pages),
 };
 
-/*
- * mmap installs no page: the fault handler finds each one. Every order
- * can be mapped (the book refused scullp orders above 0): scullp allocates
- * compound pages, so get_page() on any page of a quantum is valid.
+/**
+ * scull_mmap_prepare() - set up a new mapping of a device
+ * @desc: the mapping to be, before its VMA exists (see kernel_compat.h)
+ *
+ * Installs no page: the fault handler finds each one. Every order can be
+ * mapped (the book refused scullp orders above 0): scullp allocates
+ * compound pages, so get_page() on any page of a quantum is valid. The
+ * mapping is counted by scull_vma_mapped() once it exists.
+ * Return: 0.
  */
-int scull_mmap(struct file *filp, struct vm_area_struct *vma)
+int scull_mmap_prepare(LDD3_MMAP_DESC *desc)
 {
-	struct scull_dev *dev = filp->private_data;
-
 	if (fault_around) {
 		/*
 		 * vm_insert_pages() from ->map_pages needs VM_MIXEDMAP, and
-		 * vm flags may only change here, under mmap_lock for write.
+		 * vm flags may only change now, before the VMA is live.
 		 */
-		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
-		vma->vm_ops = &scull_vm_ops_around;
+		ldd3_desc_set_mixedmap(desc);
+		desc->vm_ops = &scull_vm_ops_around;
 	} else {
-		vma->vm_ops = &scull_vm_ops;
+		desc->vm_ops = &scull_vm_ops;
 	}
-	vma->vm_private_data = dev;
-	scull_vma_open(vma);
+	desc->private_data = desc->file->private_data;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(scull_mmap);
+EXPORT_SYMBOL_GPL(scull_mmap_prepare);
 
 /* /proc/<name>mem: one line per device, no kernel addresses. */
 static int scull_proc_show(struct seq_file *m, void *v)

@@ -105,6 +105,12 @@ static void *simple_buf_addr(unsigned long off)
 	       (off & ((1UL << simple_chunk_shift) - 1));
 }
 
+/* Page frame number of RAM-buffer offset @off. */
+static unsigned long simple_buf_pfn(unsigned long off)
+{
+	return page_to_pfn(virt_to_page(simple_buf_addr(off)));
+}
+
 /* Physical address of region offset @off, for the VMA open trace. */
 static unsigned long simple_phys_of(unsigned long off)
 {
@@ -123,19 +129,32 @@ static pgprot_t simple_io_prot(pgprot_t prot)
 }
 
 /*
- * VMA open and close keep the book's messages word for word. The kernel
- * calls open on fork, on a VMA split (partial munmap or mprotect) and on an
- * mremap move, but not for the first mmap, hence the explicit calls in the
- * mmap methods. VMAs with a close method are never merged, so every VMA
- * opened is closed exactly once.
+ * VMA open and close keep the book's messages word for word. A new mapping
+ * is announced by ->mapped, which the core calls after mmap_prepare on
+ * 7.1+; before 7.1 (and in the .mmap of a chunked buffer) ->open is called
+ * by hand instead, as in the book. ->open also runs on fork, on a VMA
+ * split (partial munmap or mprotect) and on an mremap move. VMAs with a close method are never
+ * merged, so every VMA opened is closed exactly once.
  */
+static void simple_vma_opened(struct simple_dev *dev, unsigned long start,
+			      pgoff_t pgoff)
+{
+	atomic_inc(&dev->mappings);
+	pr_notice("Simple VMA open, virt %lx, phys %lx\n", start,
+		  simple_phys_of(pgoff << PAGE_SHIFT));
+}
+
+static int __maybe_unused
+simple_vma_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
+		  const struct file *file, void **vm_private_data)
+{
+	simple_vma_opened(*vm_private_data, start, pgoff);
+	return 0;
+}
+
 static void simple_vma_open(struct vm_area_struct *vma)
 {
-	struct simple_dev *dev = vma->vm_private_data;
-
-	atomic_inc(&dev->mappings);
-	pr_notice("Simple VMA open, virt %lx, phys %lx\n", vma->vm_start,
-		  simple_phys_of(vma->vm_pgoff << PAGE_SHIFT));
+	simple_vma_opened(vma->vm_private_data, vma->vm_start, vma->vm_pgoff);
 }
 
 static void simple_vma_close(struct vm_area_struct *vma)
@@ -147,12 +166,19 @@ static void simple_vma_close(struct vm_area_struct *vma)
 }
 
 /*
- * /dev/simpler needs no fault method: remap_pfn_range() fills the whole VMA
- * and sets VM_DONTEXPAND, so mremap cannot grow it (EFAULT) and the book's
+ * /dev/simpler needs no fault method: its whole VMA is remapped at mmap
+ * time with VM_DONTEXPAND, so mremap cannot grow it (EFAULT) and the book's
  * "zero page past the end" cannot happen. A fault that still reaches a VMA
  * with vm_ops but no .fault gets SIGBUS from the core.
  */
 static const struct vm_operations_struct simple_remap_vm_ops = {
+	LDD3_VM_MAPPED(simple_vma_mapped)
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+};
+
+/* The same for a chunked buffer, mapped by .mmap (which forbids ->mapped). */
+static const struct vm_operations_struct simple_chunked_vm_ops = {
 	.open = simple_vma_open,
 	.close = simple_vma_close,
 };
@@ -190,76 +216,121 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct simple_fault_vm_ops = {
+	LDD3_VM_MAPPED(simple_vma_mapped)
 	.open = simple_vma_open,
 	.close = simple_vma_close,
 	.fault = simple_vma_fault,
 };
 
+/* The mapping [pgoff, pgoff + pages) lies inside the region. */
+static bool simple_range_ok(pgoff_t pgoff, unsigned long pages)
+{
+	unsigned long region = simple_region_size >> PAGE_SHIFT;
+
+	/* No overflow: the kernel has refused an offset + length that wraps. */
+	return pgoff < region && pages <= region - pgoff;
+}
+
 /**
  * simple_mmap_check - refuse what a new mapping cannot do
- * @vma: the VMA being set up
+ * @desc: the mapping being set up
  * @pfnmap: the VMA will be VM_PFNMAP (page tables without struct page)
  *
- * The mapping must lie inside the region: offset and length are checked
- * without overflow (the kernel has already refused an unaligned offset with
- * EINVAL and an offset + length that wraps with EOVERFLOW).
+ * The mapping must lie inside the region (the kernel has already refused
+ * an unaligned offset with EINVAL).
  *
  * A VM_PFNMAP mapping cannot be copy-on-write here: the kernel copies a
- * private pfn mapping only if one remap_pfn_range() call covers the whole
- * VMA (the RAM buffer is remapped chunk by chunk), and vmf_insert_pfn()
- * BUGs on a COW VM_PFNMAP VMA. So MAP_PRIVATE with PROT_WRITE is refused
- * with EINVAL, and a read-only private mapping loses VM_MAYWRITE, so that a
- * later mprotect(PROT_WRITE) fails with EACCES instead of making it COW.
+ * private pfn mapping only if one remap covers the whole VMA, which a
+ * chunked buffer cannot do, and vmf_insert_pfn() BUGs on a COW VM_PFNMAP
+ * VMA. So MAP_PRIVATE with PROT_WRITE is refused with EINVAL, and a
+ * read-only private mapping loses VM_MAYWRITE, so that a later
+ * mprotect(PROT_WRITE) fails with EACCES instead of making it COW.
  *
  * Return: 0, or -EINVAL.
  */
-static int simple_mmap_check(struct vm_area_struct *vma, bool pfnmap)
+static int simple_mmap_check(LDD3_MMAP_DESC *desc, bool pfnmap)
 {
-	unsigned long pages = simple_region_size >> PAGE_SHIFT;
-
-	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
+	if (!simple_range_ok(desc->pgoff,
+			     (desc->end - desc->start) >> PAGE_SHIFT))
 		return -EINVAL;
 
-	if (!pfnmap || (vma->vm_flags & VM_SHARED))
+	if (!pfnmap || ldd3_desc_shared(desc))
 		return 0;
-	if (vma->vm_flags & VM_WRITE)
+	if (ldd3_desc_writable(desc))
 		return -EINVAL;
-	ldd3_vm_flags_clear(vma, VM_MAYWRITE);
+	ldd3_desc_deny_write(desc);
 	return 0;
 }
 
 /*
- * /dev/simpler: remap the whole VMA now. remap_pfn_range() sets
- * VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP (what the book's
- * VM_RESERVED became) and takes no page references: the buffer stays
- * allocated because the VMA's file pins this module until the last VMA is
- * gone. RAM keeps the normal cached protection, matching the kernel's own
- * mapping of it; device memory is mapped uncached or write-combining.
+ * /dev/simpler on a region in one piece (the device window, or a RAM buffer
+ * the page allocator gave in one block): ask the core to remap the whole
+ * VMA once it exists. The remap sets VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+ * VM_DONTDUMP (what the book's VM_RESERVED became) and takes no page
+ * references: the buffer stays allocated because the VMA's file pins this
+ * module until the last VMA is gone. RAM keeps the normal cached
+ * protection, matching the kernel's own mapping of it; device memory is
+ * mapped uncached or write-combining.
  */
-static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
+static int simple_remap_mmap_prepare(LDD3_MMAP_DESC *desc)
 {
-	unsigned long addr = vma->vm_start;
-	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
+	unsigned long off = desc->pgoff << PAGE_SHIFT;
 	int ret;
 
-	ret = simple_mmap_check(vma, true);
+	ret = simple_mmap_check(desc, true);
 	if (ret)
 		return ret;
 
+	desc->vm_ops = &simple_remap_vm_ops;
+	desc->private_data = desc->file->private_data;
 	if (simple_phys_mode) {
-		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
-		ret = io_remap_pfn_range(vma, addr,
-					 PHYS_PFN(phys_start + off),
-					 vma->vm_end - addr, vma->vm_page_prot);
+		desc->page_prot = simple_io_prot(desc->page_prot);
+		ldd3_mmap_action_ioremap_full(desc,
+					      PHYS_PFN(phys_start + off));
+	} else {
+		ldd3_mmap_action_remap_full(desc,
+					    simple_buf_pfn(off));
 	}
-	/* The RAM buffer: one call per physically contiguous chunk. */
-	while (!simple_phys_mode && !ret && addr < vma->vm_end) {
+	return 0;
+}
+
+LDD3_MMAP_PREPARE_WRAPPER(simple_remap_mmap_prepare)
+
+/**
+ * simple_chunked_mmap - /dev/simpler on a RAM buffer of several chunks
+ * @filp: the open node
+ * @vma: the new VMA
+ *
+ * A buffer larger than the page allocator's largest block (4 MiB) is made
+ * of several physically contiguous chunks, and a VMA may span them. That
+ * takes one remap_pfn_range() per chunk, which mmap_prepare cannot ask for
+ * (up to 7.3 an mmap action remaps one pfn range), so this node keeps the
+ * .mmap method, which the kernel still supports, and announces the new VMA
+ * itself, as the book does. Same checks, flags and traces as above.
+ *
+ * Return: 0 or a negative errno.
+ */
+static int simple_chunked_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	unsigned long addr = vma->vm_start;
+	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
+	int ret = 0;
+
+	if (!simple_range_ok(vma->vm_pgoff, vma_pages(vma)))
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		ldd3_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+
+	while (!ret && addr < vma->vm_end) {
 		unsigned long chunk_left = (1UL << simple_chunk_shift) -
 			(off & ((1UL << simple_chunk_shift) - 1));
 		unsigned long len = min(vma->vm_end - addr, chunk_left);
 
 		ret = remap_pfn_range(vma, addr,
-				      page_to_pfn(virt_to_page(simple_buf_addr(off))),
+				      simple_buf_pfn(off),
 				      len, vma->vm_page_prot);
 		addr += len;
 		off += len;
@@ -267,7 +338,7 @@ static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
-	vma->vm_ops = &simple_remap_vm_ops;
+	vma->vm_ops = &simple_chunked_vm_ops;
 	vma->vm_private_data = filp->private_data;
 	simple_vma_open(vma);
 	return 0;
@@ -281,24 +352,24 @@ static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
  * flags must not change in the fault handler; the kernel refuses to grow a
  * VM_PFNMAP VMA, so this mapping cannot grow either.
  */
-static int simple_fault_mmap(struct file *filp, struct vm_area_struct *vma)
+static int simple_fault_mmap_prepare(LDD3_MMAP_DESC *desc)
 {
 	int ret;
 
-	ret = simple_mmap_check(vma, simple_phys_mode);
+	ret = simple_mmap_check(desc, simple_phys_mode);
 	if (ret)
 		return ret;
 
 	if (simple_phys_mode) {
-		ldd3_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
-				  VM_DONTDUMP);
-		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
+		ldd3_desc_set_pfnmap(desc);
+		desc->page_prot = simple_io_prot(desc->page_prot);
 	}
-	vma->vm_ops = &simple_fault_vm_ops;
-	vma->vm_private_data = filp->private_data;
-	simple_vma_open(vma);
+	desc->vm_ops = &simple_fault_vm_ops;
+	desc->private_data = desc->file->private_data;
 	return 0;
 }
+
+LDD3_MMAP_PREPARE_WRAPPER(simple_fault_mmap_prepare)
 
 static int simple_file_open(struct inode *inode, struct file *filp)
 {
@@ -418,23 +489,22 @@ static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
 	return fixed_size_llseek(filp, off, whence, simple_region_size);
 }
 
-static const struct file_operations simple_remap_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_file_open,
-	.read = simple_file_read,
-	.write = simple_file_write,
-	.llseek = simple_file_llseek,
-	.mmap = simple_remap_mmap,
-};
+/* The two nodes differ only in how they map. */
+#define SIMPLE_FOPS(mmap_op) {						\
+	.owner = THIS_MODULE,						\
+	.open = simple_file_open,					\
+	.read = simple_file_read,					\
+	.write = simple_file_write,					\
+	.llseek = simple_file_llseek,					\
+	mmap_op,							\
+}
 
-static const struct file_operations simple_fault_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_file_open,
-	.read = simple_file_read,
-	.write = simple_file_write,
-	.llseek = simple_file_llseek,
-	.mmap = simple_fault_mmap,
-};
+static const struct file_operations simple_remap_fops =
+	SIMPLE_FOPS(ldd3_mmap_prepare_op(simple_remap_mmap_prepare));
+static const struct file_operations simple_chunked_fops =
+	SIMPLE_FOPS(.mmap = simple_chunked_mmap);
+static const struct file_operations simple_fault_fops =
+	SIMPLE_FOPS(ldd3_mmap_prepare_op(simple_fault_mmap_prepare));
 
 /* /sys/class/simple/simple{r,n}/mappings: the node's live VMA count. */
 static ssize_t mappings_show(struct device *device,
@@ -610,15 +680,15 @@ static int __init simple_setup_dev(unsigned int minor)
 	static const char * const names[SIMPLE_NR_DEVS] = {
 		"simpler", "simplen"
 	};
-	static const struct file_operations * const fops[SIMPLE_NR_DEVS] = {
-		&simple_remap_fops, &simple_fault_fops
-	};
+	/* A RAM buffer in several chunks needs one remap per chunk. */
+	const struct file_operations *remap_fops = simple_nr_chunks > 1 ?
+		&simple_chunked_fops : &simple_remap_fops;
 	struct simple_dev *dev = &simple_devs[minor];
 	dev_t devt = simple_devt + minor;
 	struct device *device;
 	int ret;
 
-	cdev_init(&dev->cdev, fops[minor]);
+	cdev_init(&dev->cdev, minor == 0 ? remap_fops : &simple_fault_fops);
 	dev->cdev.owner = THIS_MODULE;
 	ret = cdev_add(&dev->cdev, devt, 1);
 	if (ret)

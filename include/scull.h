@@ -17,6 +17,8 @@
 #include <linux/module.h>
 #include <linux/mm_types.h>
 
+#include "kernel_compat.h"
+
 /**
  * struct scull_mem_ops - how a leaf module manages one quantum
  * @name: base name of the devices ("scullp" gives /dev/scullp0...), of the
@@ -64,15 +66,17 @@ ssize_t scull_write(struct file *filp, const char __user *buf, size_t count,
 		    loff_t *f_pos);
 loff_t scull_llseek(struct file *filp, loff_t off, int whence);
 long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-int scull_mmap(struct file *filp, struct vm_area_struct *vma);
+int scull_mmap_prepare(LDD3_MMAP_DESC *desc);
 
 /*
  * SCULL_DEFINE_FOPS(name) defines the file operations of a leaf module's
  * devices. They must be the leaf's own (.owner = THIS_MODULE of the leaf):
  * an open file or a mapping then pins the leaf module, and through it the
  * core, so rmmod fails with EBUSY while a device is open or mapped.
+ * Before 7.1 it also defines the leaf's .mmap around scull_mmap_prepare().
  */
 #define SCULL_DEFINE_FOPS(name)						\
+LDD3_MMAP_PREPARE_WRAPPER(scull_mmap_prepare)				\
 static const struct file_operations name = {				\
 	.owner = THIS_MODULE,						\
 	.llseek = scull_llseek,						\
@@ -80,7 +84,7 @@ static const struct file_operations name = {				\
 	.write = scull_write,						\
 	.unlocked_ioctl = scull_ioctl,					\
 	.compat_ioctl = compat_ptr_ioctl,				\
-	.mmap = scull_mmap,						\
+	ldd3_mmap_prepare_op(scull_mmap_prepare),			\
 	/* RAM: nothing to write back; msync(MS_SYNC) and fsync() succeed */ \
 	.fsync = noop_fsync,						\
 	.open = scull_open,						\

@@ -273,6 +273,8 @@ TEST_F(dev, two_processes_and_read_write_see_one_memory)
 	map = mmap(NULL, 4 * p, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   self->fd, 0);
 	ASSERT_NE(MAP_FAILED, map);
+	/* Before fork: the child may run first and must see it. */
+	map[2 * p] = 'W';
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -290,7 +292,6 @@ TEST_F(dev, two_processes_and_read_write_see_one_memory)
 		memcpy(m + 3 * p + 1, "child", sizeof("child"));
 		_exit(m[2 * p] == 'W' ? 0 : 4);
 	}
-	map[2 * p] = 'W';
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
