@@ -396,8 +396,11 @@ static long skel_ioc_alloc(struct skel_file *sf, struct skel_alloc __user *p)
  * Accept [@addr, @addr + @len) only if it lies in one VMA of the calling
  * process that maps, through @filp, a buffer @filp still holds. The VMA is
  * looked up under the mmap lock, which keeps it, and so its reference on
- * the buffer, alive while we take a reference of our own. A range across
- * two VMAs is refused even if they map adjacent pages of one buffer.
+ * the buffer, alive while we take a reference of our own. vm_ops tells
+ * that vm_private_data is a skel_buf; the vm_file test is implied by the
+ * "still holds" one (a buffer is mapped only through the file holding it)
+ * and kept as the cheap first filter. A range across two VMAs is refused
+ * even if they map adjacent pages of one buffer.
  *
  * Return: the buffer with a reference for the caller, or ERR_PTR(-EFAULT),
  * or ERR_PTR(-EINTR) if a fatal signal interrupted the wait for the lock.
