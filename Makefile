@@ -13,7 +13,7 @@
 # make clean      remove every build product
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-MODULES := simple scull_core scullp scullv
+MODULES := simple scull_core scullp scullv skel
 
 .PHONY: all modules progs kdir clean demo check load unload
 
