@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko and
-#                 misc-progs/mapper against KDIR
+# make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko,
+#                 skel.ko and misc-progs/mapper against KDIR
 # make demo       boot a Debian kernel under QEMU and replay the book's sessions
 # make check      what CI runs: the whole suite in QEMU on 6.1 and 7.3, build
 #                 and load tests on the other kernels (tests/check)
