@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko and
-#                 misc-progs/mapper against KDIR
+# make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko,
+#                 skel.ko and misc-progs/mapper against KDIR
 # make demo       boot a Debian kernel under QEMU and replay the book's sessions
 # make bench      the fault benchmark in QEMU (bench/run; README "Performance")
 # make check      what CI runs: the whole suite in QEMU on 6.1 and 7.3, build
 #                 and load tests on the other kernels (tests/check)
+# make install    install the modules into /lib/modules/KVER/extra and
+#                 run depmod (INSTALL_MOD_PATH=DIR: into DIR/lib/modules)
+# make uninstall  remove them again and run depmod
 # make load       insmod the modules into the running kernel (root)
 # make unload     rmmod them
 # make clean      remove every build product
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-MODULES := simple scull_core scullp scullv
+MODULES := simple scull_core scullp scullv skel
 
 .PHONY: all modules progs kdir clean demo check load unload
 
@@ -44,6 +47,27 @@ bench:
 .PHONY: matrix
 matrix:
 	tests/matrix
+
+# The release KDIR builds for (what uname -r says on that kernel; Debian's
+# include/config/kernel.release has the upstream version instead).
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+INSTALL_MOD_DIR ?= extra
+moddir = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
+# Kbuild's own depmod step skips trees without System.map (Debian's headers).
+depmod = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
+
+.PHONY: install uninstall kver
+kver:
+	@test -n "$(KVER)" || { echo "make: cannot tell the kernel release of $(KDIR); pass KVER=" >&2; exit 2; }
+
+install: modules kver
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	$(depmod)
+
+uninstall: kver
+	rm -f $(patsubst %,$(moddir)/%.ko*,$(MODULES))
+	[ ! -d $(moddir) ] || rmdir --ignore-fail-on-non-empty $(moddir)
+	$(depmod)
 
 load: modules
 	for m in $(MODULES); do insmod ./$$m.ko || exit 1; done

@@ -696,18 +696,18 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 LDD3_MAP_PAGES_WRAPPER(scull_map_pages)
 
 static const struct vm_operations_struct scull_vm_ops = {
-	LDD3_VM_MAPPED(scull_vma_mapped)
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
+	LDD3_VM_MAPPED(scull_vma_mapped)
 };
 
 static const struct vm_operations_struct scull_vm_ops_around = {
-	LDD3_VM_MAPPED(scull_vma_mapped)
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
 	.map_pages = ldd3_map_pages(scull_map_pages),
+	LDD3_VM_MAPPED(scull_vma_mapped)
 };
 
 /**
@@ -922,3 +922,4 @@ EXPORT_SYMBOL_GPL(scull_unregister);
 MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet; modern port: ldd3-mmap");
 MODULE_DESCRIPTION("Shared core of scullp and scullv: storage, file and VMA operations");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LDD3_MMAP_VERSION);

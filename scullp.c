@@ -90,3 +90,5 @@ module_exit(scullp_exit);
 
 MODULE_DESCRIPTION("scullp: RAM devices of whole pages, mappable at any order");
 MODULE_LICENSE("GPL");
+MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet; modern port: ldd3-mmap");
+MODULE_VERSION(LDD3_MMAP_VERSION);

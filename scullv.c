@@ -84,3 +84,5 @@ module_exit(scullv_exit);
 
 MODULE_DESCRIPTION("scullv: RAM devices on vmalloc memory, mappable at any order");
 MODULE_LICENSE("GPL");
+MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet; modern port: ldd3-mmap");
+MODULE_VERSION(LDD3_MMAP_VERSION);

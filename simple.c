@@ -172,9 +172,9 @@ static void simple_vma_close(struct vm_area_struct *vma)
  * with vm_ops but no .fault gets SIGBUS from the core.
  */
 static const struct vm_operations_struct simple_remap_vm_ops = {
-	LDD3_VM_MAPPED(simple_vma_mapped)
 	.open = simple_vma_open,
 	.close = simple_vma_close,
+	LDD3_VM_MAPPED(simple_vma_mapped)
 };
 
 /* The same for a chunked buffer, mapped by .mmap (which forbids ->mapped). */
@@ -216,10 +216,10 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct simple_fault_vm_ops = {
-	LDD3_VM_MAPPED(simple_vma_mapped)
 	.open = simple_vma_open,
 	.close = simple_vma_close,
 	.fault = simple_vma_fault,
+	LDD3_VM_MAPPED(simple_vma_mapped)
 };
 
 /* The mapping [pgoff, pgoff + pages) lies inside the region. */
@@ -325,7 +325,8 @@ static int simple_chunked_mmap(struct file *filp, struct vm_area_struct *vma)
 	}
 
 	while (!ret && addr < vma->vm_end) {
-		unsigned long chunk_left = (1UL << simple_chunk_shift) -
+		unsigned long chunk_left =
+			(1UL << simple_chunk_shift) -
 			(off & ((1UL << simple_chunk_shift) - 1));
 		unsigned long len = min(vma->vm_end - addr, chunk_left);
 
@@ -552,6 +553,7 @@ static void simple_buf_free(void)
 /* Allocate the buffer as chunks of 1 << shift bytes; all or nothing. */
 static int simple_buf_alloc(unsigned int shift)
 {
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NORETRY | __GFP_NOWARN;
 	unsigned int i, nr = DIV_ROUND_UP(simple_region_size, 1UL << shift);
 
 	simple_chunks = kvcalloc(nr, sizeof(*simple_chunks), GFP_KERNEL);
@@ -561,10 +563,7 @@ static int simple_buf_alloc(unsigned int shift)
 	simple_nr_chunks = nr;
 
 	for (i = 0; i < nr; i++) {
-		simple_chunks[i] = alloc_pages_exact(simple_chunk_len(i),
-						     GFP_KERNEL | __GFP_ZERO |
-						     __GFP_NORETRY |
-						     __GFP_NOWARN);
+		simple_chunks[i] = alloc_pages_exact(simple_chunk_len(i), gfp);
 		if (!simple_chunks[i]) {
 			simple_buf_free();
 			return -ENOMEM;
@@ -603,7 +602,7 @@ static int __init simple_buf_init(void)
 	simple_size = PAGE_ALIGN(simple_size);
 	simple_region_size = simple_size;
 
-	for (shift = PAGE_SHIFT + get_order(simple_size); ; shift--) {
+	for (shift = PAGE_SHIFT + get_order(simple_size);; shift--) {
 		if (!simple_buf_alloc(shift))
 			break;
 		if (shift == PAGE_SHIFT) {
@@ -681,8 +680,8 @@ static int __init simple_setup_dev(unsigned int minor)
 		"simpler", "simplen"
 	};
 	/* A RAM buffer in several chunks needs one remap per chunk. */
-	const struct file_operations *remap_fops = simple_nr_chunks > 1 ?
-		&simple_chunked_fops : &simple_remap_fops;
+	const struct file_operations *remap_fops =
+		simple_nr_chunks > 1 ? &simple_chunked_fops : &simple_remap_fops;
 	struct simple_dev *dev = &simple_devs[minor];
 	dev_t devt = simple_devt + minor;
 	struct device *device;
@@ -778,4 +777,4 @@ module_exit(simple_exit);
 MODULE_DESCRIPTION("LDD3 simple: mmap of a RAM buffer or device memory with remap_pfn_range (/dev/simpler) and a fault handler (/dev/simplen)");
 MODULE_AUTHOR("Jonathan Corbet, Alessandro Rubini; updated by the ldd3-mmap project");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("2.0");
+MODULE_VERSION(LDD3_MMAP_VERSION);

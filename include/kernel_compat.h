@@ -83,7 +83,7 @@ static void fn##_void(struct vm_fault *vmf, pgoff_t start, pgoff_t end) \
  *	static int foo_mmap_prepare(LDD3_MMAP_DESC *desc) { ... }
  *	LDD3_MMAP_PREPARE_WRAPPER(foo_mmap_prepare)
  *	file_operations:	ldd3_mmap_prepare_op(foo_mmap_prepare),
- *	vm_operations_struct:	LDD3_VM_MAPPED(foo_vma_mapped) .open = ...
+ *	vm_operations_struct:	.open = ..., LDD3_VM_MAPPED(foo_vma_mapped)
  *
  * Before 7.1, struct ldd3_mmap_desc stands in for vm_area_desc (same
  * field names) and the wrapper is the .mmap method that does the core's
@@ -173,8 +173,8 @@ static inline void ldd3_desc_deny_write(struct ldd3_mmap_desc *desc)
 
 static inline void ldd3_desc_set_pfnmap(struct ldd3_mmap_desc *desc)
 {
-	ldd3_vm_flags_set(desc->vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
-			  VM_DONTDUMP);
+	ldd3_vm_flags_set(desc->vma,
+			  VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 }
 
 static inline void ldd3_desc_set_mixedmap(struct ldd3_mmap_desc *desc)

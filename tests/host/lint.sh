@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Lint gates: the kernel's checkpatch.pl --strict and sparse (C=2) on the
-# kernel code, cppcheck and clang-tidy on the user programs. A report of any
-# of them is a failure. One exception, in the checkpatch loop: the compat
-# header may use LINUX_VERSION_CODE.
+# Lint gates: the kernel's checkpatch.pl --strict, its .clang-format and
+# sparse (C=2) on the kernel code, cppcheck and clang-tidy on the user
+# programs. A report of any of them is a failure. One exception, in the
+# checkpatch loop: the compat header may use LINUX_VERSION_CODE; four in
+# tests/lib/kernel-clang-format.
 
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -33,6 +34,21 @@ for f in $kernel_sources; do
 	fi
 done
 
+# The kernel's .clang-format, with clang-format 14, on the kernel code.
+# Four exceptions (reasons in tests/lib/kernel-clang-format): line breaks
+# stay the author's (checkpatch OPEN_ENDED_LINE), multi-line macros are not
+# checked (LONG_LINE), the width of inner white space is not compared (tab
+# alignment, unsupported by clang-format), a const pointer is "* const".
+for f in $kernel_sources; do
+	if tests/lib/kernel-clang-format "$ksft/../../../.clang-format" "$f" \
+		>"$out" 2>&1; then
+		ok "clang-format (the kernel's .clang-format): $f"
+	else
+		sed 's/^/# /' "$out"
+		not_ok "clang-format (the kernel's .clang-format): $f"
+	fi
+done
+
 # sparse runs on every file of a C=2 build; any line it prints is a report.
 make -s -C "$kdir" M="$PWD" C=2 CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" \
 	modules >"$out" 2>&1
@@ -56,7 +72,7 @@ fi
 
 if clang-tidy --quiet \
 	--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
-	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include \
+	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include -I tests/lib \
 	-isystem "$ksft" >"$out" 2>&1; then
 	ok "clang-tidy reports nothing on the user programs"
 else

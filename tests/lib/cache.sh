@@ -77,8 +77,9 @@ kselftest_dir() {
 
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
 		die "linux-source-6.1 is not installed (run tests/setup)"
-	if [ "$(cat "$dir/.version" 2>/dev/null)" != "$ver" ]; then
-		echo "Extracting kselftest and checkpatch from linux-source-6.1 $ver" >&2
+	if [ "$(cat "$dir/.version" 2>/dev/null)" != "$ver" ] ||
+	   [ ! -f "$dir/.clang-format" ]; then
+		echo "Extracting kselftest, checkpatch and .clang-format from linux-source-6.1 $ver" >&2
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$dir" \
@@ -87,7 +88,8 @@ kselftest_dir() {
 			linux-source-6.1/tools/testing/selftests/kselftest.h \
 			linux-source-6.1/scripts/checkpatch.pl \
 			linux-source-6.1/scripts/spelling.txt \
-			linux-source-6.1/scripts/const_structs.checkpatch ||
+			linux-source-6.1/scripts/const_structs.checkpatch \
+			linux-source-6.1/.clang-format ||
 			die "cannot extract from /usr/src/linux-source-6.1.tar.xz"
 		echo "$ver" >"$dir/.version"
 	fi

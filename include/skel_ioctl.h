@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * skel_ioctl.h - ioctl commands of /dev/skel (skel.ko).
+ *
+ * Included by the driver and by user programs. skel.ko is the lab device of
+ * the Linux Journal "Kernel Korner" article (skel_malloc/skel_free), done
+ * with today's DMA API: each buffer is DMA-coherent memory that a program
+ * maps into its address space, and the stand-in "device" transfers data
+ * only into or out of buffers the calling process has mapped.
+ *
+ * SKEL_IOCALLOC    allocate a buffer of @size bytes (rounded up to whole
+ *                  pages, at most SKEL_BUF_MAX). The driver writes back the
+ *                  rounded size, the buffer's id and the mmap offset at
+ *                  which it is mapped (MAP_SHARED, from that offset or from
+ *                  any page inside the buffer). The memory starts zeroed.
+ * SKEL_IOCFREE     release the buffer whose id the __u32 points to. Its
+ *                  memory lives on while a mapping of it exists.
+ * SKEL_IOCDEVWRITE the device writes @len bytes of skel_pattern(@seed, k),
+ *                  k = 0 .. @len - 1, at user address @addr; @count = @len.
+ * SKEL_IOCDEVREAD  the device reads @len bytes at @addr; @count = how many
+ *                  of them equal skel_pattern(@seed, k).
+ *
+ * The device accepts a transfer only if [@addr, @addr + @len) lies inside
+ * one mapping, made through the same open file, of a buffer that file still
+ * holds; else EFAULT, and no byte is touched. Every buffer a file holds is
+ * released when the file is closed.
+ *
+ * Errors: EINVAL (size 0 or above SKEL_BUF_MAX, unknown flags, a transfer
+ * of 0 bytes or one that wraps), ENOENT (free of an id the file does not
+ * hold), ENOSPC (the file's own count or byte limit), ENOMEM (the driver's
+ * global limits, or no memory), EFAULT (a transfer outside the caller's
+ * mapped buffers), EOPNOTSUPP (SKEL_ALLOC_REMAP_PFN where the kernel address
+ * is not in the linear map).
+ */
+#ifndef SKEL_IOCTL_H
+#define SKEL_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* The largest buffer: what the page allocator gives in one piece. */
+#define SKEL_BUF_MAX		(4U << 20)
+
+/*
+ * Map this buffer with remap_pfn_range() of its page frames instead of
+ * dma_mmap_coherent(): the 2006 question, answered (see skel.c).
+ */
+#define SKEL_ALLOC_REMAP_PFN	0x1U
+
+struct skel_alloc {
+	__u64 size;	/* in: bytes; out: rounded up to whole pages */
+	__u32 flags;	/* in: 0 or SKEL_ALLOC_REMAP_PFN */
+	__u32 id;	/* out: the buffer's id, for SKEL_IOCFREE */
+	__u64 offset;	/* out: the mmap offset of the buffer's first byte */
+};
+
+struct skel_xfer {
+	__u64 addr;	/* in: user address of the first byte */
+	__u64 len;	/* in: bytes, at least 1 */
+	__u32 seed;	/* in: selects the pattern */
+	__u32 flags;	/* in: 0 */
+	__u64 count;	/* out: see above */
+};
+
+#define SKEL_IOC_MAGIC		'k'
+#define SKEL_IOCALLOC		_IOWR(SKEL_IOC_MAGIC, 0x40, struct skel_alloc)
+#define SKEL_IOCFREE		_IOW(SKEL_IOC_MAGIC, 0x41, __u32)
+#define SKEL_IOCDEVWRITE	_IOWR(SKEL_IOC_MAGIC, 0x42, struct skel_xfer)
+#define SKEL_IOCDEVREAD		_IOWR(SKEL_IOC_MAGIC, 0x43, struct skel_xfer)
+
+/* Byte @k of the pattern the device writes and checks: differs per page. */
+static inline __u8 skel_pattern(__u32 seed, __u64 k)
+{
+	return (__u8)(seed + k * 7 + (k >> 8));
+}
+
+#endif /* SKEL_IOCTL_H */

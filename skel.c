@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * skel: DMA buffers mapped to user space, the lab device of the Linux
+ * Journal "Kernel Korner" article "Device Drivers Concluded", done the
+ * modern way, and the answer to the 2006 thread "mmaping a kernel buffer to
+ * user space" (see README.md).
+ *
+ * The article's driver let programs allocate DMA-able buffers with an ioctl
+ * (skel_malloc), mapped them itself with a forged /dev/mem file and pages
+ * marked reserved, checked every transfer of its device against its list of
+ * buffers, and freed what a program left at close. Here:
+ *
+ *   - the buffers belong to a struct device with a DMA mask (a platform
+ *     device the module registers), come from dma_alloc_coherent() and are
+ *     mapped with dma_mmap_coherent() from the driver's own mmap method;
+ *   - SKEL_IOCALLOC returns a buffer id and an mmap offset, as DRM does for
+ *     dumb buffers: each buffer owns a 4 MiB slot of the file's offsets, so
+ *     an offset names one buffer and a page inside it;
+ *   - a buffer is reference counted (kref): the file holds one reference
+ *     until SKEL_IOCFREE or close, every VMA one more (vm_ops open/close,
+ *     which also run on fork, split and mremap), so freeing, closing or
+ *     forking while mapped never leaves a mapping of freed memory;
+ *   - SKEL_IOCDEVWRITE/SKEL_IOCDEVREAD stand in for the device's DMA: they
+ *     act only on a range that lies in one mapping of a buffer the file
+ *     still holds, made by the calling process through this file, and copy
+ *     through the buffer's kernel address, as the device would through its
+ *     DMA address.
+ *
+ * Limits (module parameters, writable by root at run time): per open file
+ * and global counts and bytes. A freed buffer that is still mapped leaves
+ * the file's count but still counts globally, until its last unmap.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "skel_ioctl.h"
+
+/*
+ * Buffer N owns the mmap offsets [N * SKEL_BUF_MAX, (N + 1) * SKEL_BUF_MAX):
+ * an offset in a slot but past its buffer, or in the slot of no buffer, is
+ * refused. Ids stay below 2^20, so offsets fit in 42 bits.
+ */
+#define SKEL_SLOT_SHIFT		ilog2(SKEL_BUF_MAX)
+#define SKEL_SLOT_PGSHIFT	(SKEL_SLOT_SHIFT - PAGE_SHIFT)
+#define SKEL_ID_MAX		(SZ_1M - 1)
+
+static unsigned int file_max_buffers = 64;
+module_param(file_max_buffers, uint, 0644);
+MODULE_PARM_DESC(file_max_buffers, "Buffers one open file may hold (default 64; beyond: ENOSPC)");
+
+static unsigned long file_max_bytes = SZ_16M;
+module_param(file_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(file_max_bytes, "Bytes one open file may hold (default 16 MiB; beyond: ENOSPC)");
+
+static unsigned int max_buffers = 256;
+module_param(max_buffers, uint, 0644);
+MODULE_PARM_DESC(max_buffers, "Buffers alive in the driver, freed but still mapped ones included (default 256; beyond: ENOMEM)");
+
+static unsigned long max_bytes = SZ_64M;
+module_param(max_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_bytes, "Bytes alive in the driver, freed but still mapped buffers included (default 64 MiB; beyond: ENOMEM)");
+
+/**
+ * struct skel_buf - one DMA buffer
+ * @ref: one reference for the file that holds it (until free or close),
+ *	one per VMA mapping it
+ * @id: the id user space names it by, in its file
+ * @remap_pfn: map it with remap_pfn_range() instead of dma_mmap_coherent()
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @vaddr: the kernel address, through which the stand-in device copies
+ * @dma: the address a real device would be given
+ */
+struct skel_buf {
+	struct kref ref;
+	u32 id;
+	bool remap_pfn;
+	size_t size;
+	void *vaddr;
+	dma_addr_t dma;
+};
+
+/**
+ * struct skel_file - what one open file holds
+ * @lock: serialises alloc and free, guards @nr_bufs and @bytes
+ * @bufs: id -> struct skel_buf, the buffers the file holds
+ * @next_id: where the cyclic id allocation resumes, so that a freed id is
+ *	not given to the next buffer (a stale offset then maps nothing)
+ * @nr_bufs: buffers in @bufs
+ * @bytes: their bytes
+ */
+struct skel_file {
+	struct mutex lock;	/* see above */
+	struct xarray bufs;
+	u32 next_id;
+	unsigned int nr_bufs;
+	size_t bytes;
+};
+
+static struct platform_device *skel_pdev;
+static struct device *skel_dma_dev;
+
+/* Every buffer alive, until its last reference goes; sysfs reads locklessly. */
+static DEFINE_SPINLOCK(skel_lock);
+static unsigned int skel_nr_bufs;
+static size_t skel_bytes;
+static atomic_t skel_mappings = ATOMIC_INIT(0);
+
+/* Count @size more bytes in one more buffer against the global limits. */
+static int skel_reserve(size_t size)
+{
+	int ret = -ENOMEM;
+
+	spin_lock(&skel_lock);
+	if (skel_nr_bufs < READ_ONCE(max_buffers) &&
+	    size <= READ_ONCE(max_bytes) &&
+	    skel_bytes <= READ_ONCE(max_bytes) - size) {
+		WRITE_ONCE(skel_nr_bufs, skel_nr_bufs + 1);
+		WRITE_ONCE(skel_bytes, skel_bytes + size);
+		ret = 0;
+	}
+	spin_unlock(&skel_lock);
+	return ret;
+}
+
+static void skel_unreserve(size_t size)
+{
+	spin_lock(&skel_lock);
+	WRITE_ONCE(skel_nr_bufs, skel_nr_bufs - 1);
+	WRITE_ONCE(skel_bytes, skel_bytes - size);
+	spin_unlock(&skel_lock);
+}
+
+static void skel_buf_release(struct kref *ref)
+{
+	struct skel_buf *buf = container_of(ref, struct skel_buf, ref);
+
+	dev_dbg(skel_dma_dev, "buffer %u: %zu bytes released\n", buf->id,
+		buf->size);
+	dma_free_coherent(skel_dma_dev, buf->size, buf->vaddr, buf->dma);
+	skel_unreserve(buf->size);
+	kfree(buf);
+}
+
+static void skel_buf_put(struct skel_buf *buf)
+{
+	kref_put(&buf->ref, skel_buf_release);
+}
+
+/* The buffer @id of @sf with a reference of the caller's own, or NULL. */
+static struct skel_buf *skel_buf_get(struct skel_file *sf, unsigned long id)
+{
+	struct skel_buf *buf;
+
+	xa_lock(&sf->bufs);
+	buf = xa_load(&sf->bufs, id);
+	if (buf)
+		kref_get(&buf->ref);
+	xa_unlock(&sf->bufs);
+	return buf;
+}
+
+/*
+ * The kernel calls open on fork, on a VMA split and on an mremap move, never
+ * for the first mmap (skel_mmap hands its own reference to the VMA). VMAs
+ * with a close method never merge, so each one is closed exactly once.
+ */
+static void skel_vma_open(struct vm_area_struct *vma)
+{
+	struct skel_buf *buf = vma->vm_private_data;
+
+	kref_get(&buf->ref);
+	atomic_inc(&skel_mappings);
+}
+
+static void skel_vma_close(struct vm_area_struct *vma)
+{
+	atomic_dec(&skel_mappings);
+	skel_buf_put(vma->vm_private_data);
+}
+
+/*
+ * No fault method: both ways of mapping fill the whole VMA at mmap time and
+ * set VM_DONTEXPAND, so mremap cannot grow a mapping past its buffer.
+ */
+static const struct vm_operations_struct skel_vm_ops = {
+	.open = skel_vma_open,
+	.close = skel_vma_close,
+};
+
+/**
+ * skel_mmap - map (part of) one buffer
+ * @filp: the file, which must hold the buffer
+ * @vma: vm_pgoff names the buffer's slot and the first page in it
+ *
+ * The mapping must be MAP_SHARED (a device buffer has no private copy, and
+ * a copy-on-write VM_PFNMAP mapping would break the offset arithmetic of
+ * the transfer check) and end inside the buffer. vm_pgoff is rewritten to
+ * the page offset inside the buffer, which dma_mmap_coherent() expects, as
+ * DRM's GEM helpers do with their fake offsets.
+ *
+ * dma_mmap_coherent() is the DMA API's own answer to the 2006 thread: it
+ * knows how the allocator got the memory (direct map, remapped, a device's
+ * coherent pool) and which page protection the device needs. With
+ * SKEL_ALLOC_REMAP_PFN the buffer is mapped the way the thread tried, with
+ * remap_pfn_range() of its page frames: that works on RAM since 2.6.15
+ * (VM_PFNMAP), as long as the kernel address is in the linear map (checked
+ * at allocation) and the device is cache-coherent (x86 always is).
+ *
+ * This stays an .mmap method on every kernel, 7.1 and later included where
+ * .mmap_prepare is recommended: up to 7.3 no mmap action maps DMA-coherent
+ * memory, and dma_mmap_coherent() needs the VMA itself.
+ *
+ * Return: 0, or -EINVAL, or what the mapping function returned.
+ */
+static int skel_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct skel_file *sf = filp->private_data;
+	unsigned long pgoff = vma->vm_pgoff & (BIT(SKEL_SLOT_PGSHIFT) - 1);
+	unsigned long pages;
+	struct skel_buf *buf;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	buf = skel_buf_get(sf, vma->vm_pgoff >> SKEL_SLOT_PGSHIFT);
+	if (!buf)
+		return -EINVAL;
+	pages = buf->size >> PAGE_SHIFT;
+	if (pgoff >= pages || vma_pages(vma) > pages - pgoff) {
+		ret = -EINVAL;
+		goto put;
+	}
+
+	vma->vm_pgoff = pgoff;
+	if (buf->remap_pfn)
+		ret = remap_pfn_range(vma, vma->vm_start,
+				      PHYS_PFN(virt_to_phys(buf->vaddr)) + pgoff,
+				      vma->vm_end - vma->vm_start,
+				      vma->vm_page_prot);
+	else
+		ret = dma_mmap_coherent(skel_dma_dev, vma, buf->vaddr,
+					buf->dma, buf->size);
+	if (ret)
+		goto put;
+
+	/* The reference taken above is now the VMA's. */
+	vma->vm_ops = &skel_vm_ops;
+	vma->vm_private_data = buf;
+	atomic_inc(&skel_mappings);
+	return 0;
+
+put:
+	skel_buf_put(buf);
+	return ret;
+}
+
+/**
+ * skel_alloc - allocate a buffer for @sf and give it an id
+ * @sf: the file
+ * @a: the request: @size already rounded up to whole pages; @id and
+ *	@offset are filled in
+ *
+ * The buffer may be freed by another thread as soon as @sf->lock is
+ * dropped, so only @a leaves this function.
+ *
+ * Return: 0, -ENOSPC beyond the file's limits, -ENOMEM beyond the global
+ * ones or without memory, -EOPNOTSUPP for SKEL_ALLOC_REMAP_PFN where the
+ * kernel address is not in the linear map.
+ */
+static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
+{
+	size_t size = a->size;
+	struct skel_buf *buf;
+	int ret;
+
+	mutex_lock(&sf->lock);
+	if (sf->nr_bufs >= READ_ONCE(file_max_buffers) ||
+	    size > READ_ONCE(file_max_bytes) ||
+	    sf->bytes > READ_ONCE(file_max_bytes) - size) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	ret = skel_reserve(size);
+	if (ret)
+		goto unlock;
+
+	ret = -ENOMEM;
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		goto unreserve;
+	/* Zeroed by the DMA API. __GFP_NOWARN: a failure is an errno. */
+	buf->vaddr = dma_alloc_coherent(skel_dma_dev, size, &buf->dma,
+					GFP_KERNEL | __GFP_NOWARN);
+	if (!buf->vaddr)
+		goto free_buf;
+	buf->size = size;
+	kref_init(&buf->ref);
+
+	if (a->flags & SKEL_ALLOC_REMAP_PFN) {
+		/* Not in the linear map: there is no page frame to name. */
+		ret = -EOPNOTSUPP;
+		if (!virt_addr_valid(buf->vaddr))
+			goto free_dma;
+		buf->remap_pfn = true;
+	}
+
+	ret = xa_alloc_cyclic(&sf->bufs, &buf->id, buf,
+			      XA_LIMIT(1, SKEL_ID_MAX), &sf->next_id,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		if (ret == -EBUSY)	/* every id taken */
+			ret = -ENOSPC;
+		goto free_dma;
+	}
+	sf->nr_bufs++;
+	sf->bytes += size;
+	a->id = buf->id;
+	a->offset = (u64)buf->id << SKEL_SLOT_SHIFT;
+	dev_dbg(skel_dma_dev, "buffer %u: %zu bytes at dma %pad%s\n", buf->id,
+		size, &buf->dma, buf->remap_pfn ? ", remap_pfn" : "");
+	mutex_unlock(&sf->lock);
+	return 0;
+
+free_dma:
+	dma_free_coherent(skel_dma_dev, size, buf->vaddr, buf->dma);
+free_buf:
+	kfree(buf);
+unreserve:
+	skel_unreserve(size);
+unlock:
+	mutex_unlock(&sf->lock);
+	return ret;
+}
+
+/* Drop @sf's hold on buffer @id: SKEL_IOCFREE. Return 0 or -ENOENT. */
+static int skel_free(struct skel_file *sf, u32 id)
+{
+	struct skel_buf *buf;
+
+	mutex_lock(&sf->lock);
+	buf = xa_erase(&sf->bufs, id);
+	if (buf) {
+		sf->nr_bufs--;
+		sf->bytes -= buf->size;
+	}
+	mutex_unlock(&sf->lock);
+	if (!buf)
+		return -ENOENT;
+	skel_buf_put(buf);
+	return 0;
+}
+
+static long skel_ioc_alloc(struct skel_file *sf, struct skel_alloc __user *p)
+{
+	struct skel_alloc a;
+	int ret;
+
+	if (copy_from_user(&a, p, sizeof(a)))
+		return -EFAULT;
+	if (!a.size || a.size > SKEL_BUF_MAX || (a.flags & ~SKEL_ALLOC_REMAP_PFN))
+		return -EINVAL;
+
+	a.size = PAGE_ALIGN(a.size);
+	ret = skel_alloc(sf, &a);
+	if (ret)
+		return ret;
+	if (copy_to_user(p, &a, sizeof(a))) {
+		/* Nobody learnt the id: undo (a racing free may have won). */
+		skel_free(sf, a.id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/**
+ * skel_xfer_find - the transfer check of the lab device
+ * @filp: the file the ioctl came through
+ * @addr: user address of the first byte
+ * @len: bytes, at least 1, and @addr + @len does not wrap
+ * @off: set to the offset of @addr in the buffer
+ *
+ * Accept [@addr, @addr + @len) only if it lies in one VMA of the calling
+ * process that maps, through @filp, a buffer @filp still holds. The VMA is
+ * looked up under the mmap lock, which keeps it, and so its reference on
+ * the buffer, alive while we take a reference of our own. vm_ops tells
+ * that vm_private_data is a skel_buf; the vm_file test is implied by the
+ * "still holds" one (a buffer is mapped only through the file holding it)
+ * and kept as the cheap first filter. A range across two VMAs is refused
+ * even if they map adjacent pages of one buffer.
+ *
+ * Return: the buffer with a reference for the caller, or ERR_PTR(-EFAULT),
+ * or ERR_PTR(-EINTR) if a fatal signal interrupted the wait for the lock.
+ */
+static struct skel_buf *skel_xfer_find(struct file *filp, u64 addr, u64 len,
+				       size_t *off)
+{
+	struct skel_file *sf = filp->private_data;
+	struct mm_struct *mm = current->mm;
+	struct skel_buf *buf = ERR_PTR(-EFAULT);
+	struct vm_area_struct *vma;
+
+	/* No address space (a kernel thread), or a 32-bit one too small. */
+	if (!mm || (sizeof(unsigned long) < sizeof(addr) && upper_32_bits(addr)))
+		return buf;
+	if (mmap_read_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start <= addr && vma->vm_ops == &skel_vm_ops &&
+	    vma->vm_file == filp && len <= vma->vm_end - addr) {
+		struct skel_buf *found = vma->vm_private_data;
+
+		/* vm_pgoff is the VMA's page offset in the buffer. */
+		if (xa_load(&sf->bufs, found->id) == found) {
+			kref_get(&found->ref);
+			*off = (vma->vm_pgoff << PAGE_SHIFT) +
+			       (addr - vma->vm_start);
+			buf = found;
+		}
+	}
+	mmap_read_unlock(mm);
+	return buf;
+}
+
+/**
+ * skel_ioc_xfer - the stand-in for the device's DMA
+ * @filp: the file
+ * @p: the request; @count is written back
+ * @to_user: the device writes (SKEL_IOCDEVWRITE) rather than reads
+ *
+ * A real device would be given buf->dma + off; the CPU copies through the
+ * kernel address instead. No user copy happens while the mmap lock is held.
+ *
+ * Return: 0, -EINVAL for a malformed request, -EFAULT for a range outside
+ * the caller's mapped buffers (nothing is touched then), or -EINTR.
+ */
+static long skel_ioc_xfer(struct file *filp, struct skel_xfer __user *p,
+			  bool to_user)
+{
+	struct skel_xfer x;
+	struct skel_buf *buf;
+	size_t off, i;
+	u8 *mem;
+
+	if (copy_from_user(&x, p, sizeof(x)))
+		return -EFAULT;
+	if (x.flags || !x.len || x.addr + x.len < x.addr)
+		return -EINVAL;
+
+	buf = skel_xfer_find(filp, x.addr, x.len, &off);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	mem = (u8 *)buf->vaddr + off;
+	x.count = to_user ? x.len : 0;
+	for (i = 0; i < x.len; i++) {
+		u8 want = skel_pattern(x.seed, i);
+
+		if (to_user)
+			mem[i] = want;
+		else if (mem[i] == want)
+			x.count++;
+		if (!((i + 1) % SZ_64K))
+			cond_resched();
+	}
+	skel_buf_put(buf);
+
+	return copy_to_user(p, &x, sizeof(x)) ? -EFAULT : 0;
+}
+
+static long skel_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct skel_file *sf = filp->private_data;
+	void __user *p = (void __user *)arg;
+	u32 id;
+
+	switch (cmd) {
+	case SKEL_IOCALLOC:
+		return skel_ioc_alloc(sf, p);
+	case SKEL_IOCFREE:
+		if (get_user(id, (u32 __user *)p))
+			return -EFAULT;
+		return skel_free(sf, id);
+	case SKEL_IOCDEVWRITE:
+		return skel_ioc_xfer(filp, p, true);
+	case SKEL_IOCDEVREAD:
+		return skel_ioc_xfer(filp, p, false);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int skel_open(struct inode *inode, struct file *filp)
+{
+	struct skel_file *sf;
+
+	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+	if (!sf)
+		return -ENOMEM;
+	mutex_init(&sf->lock);
+	xa_init_flags(&sf->bufs, XA_FLAGS_ALLOC1);
+	filp->private_data = sf;
+	return nonseekable_open(inode, filp);
+}
+
+/*
+ * The article's "free on close": drop every buffer the file still holds.
+ * Each VMA holds a reference on its file, so this runs after the last
+ * mapping made through the file is gone; the buffers' memory goes here.
+ */
+static int skel_release(struct inode *inode, struct file *filp)
+{
+	struct skel_file *sf = filp->private_data;
+	struct skel_buf *buf;
+	unsigned long id;
+
+	xa_for_each(&sf->bufs, id, buf) {
+		xa_erase(&sf->bufs, id);
+		skel_buf_put(buf);
+	}
+	xa_destroy(&sf->bufs);
+	mutex_destroy(&sf->lock);
+	kfree(sf);
+	return 0;
+}
+
+static const struct file_operations skel_fops = {
+	.owner = THIS_MODULE,
+	.open = skel_open,
+	.release = skel_release,
+	.unlocked_ioctl = skel_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = skel_mmap,
+};
+
+/*
+ * /sys/class/misc/skel/{buffers,bytes,mappings}: what is alive now. Each
+ * value is read once, without the lock: a snapshot for people and tests.
+ */
+static ssize_t buffers_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(skel_nr_bufs));
+}
+static DEVICE_ATTR_RO(buffers);
+
+static ssize_t bytes_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", READ_ONCE(skel_bytes));
+}
+static DEVICE_ATTR_RO(bytes);
+
+static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&skel_mappings));
+}
+static DEVICE_ATTR_RO(mappings);
+
+static struct attribute *skel_attrs[] = {
+	&dev_attr_buffers.attr,
+	&dev_attr_bytes.attr,
+	&dev_attr_mappings.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(skel);
+
+/*
+ * Root only, like the other nodes of this project: each buffer pins
+ * physically contiguous memory, and the limits are per open file.
+ */
+static struct miscdevice skel_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = KBUILD_MODNAME,
+	.fops = &skel_fops,
+	.groups = skel_groups,
+	.mode = 0600,
+};
+
+/*
+ * The device that owns the buffers. It has no firmware node and no bus
+ * DMA setup, so the DMA API uses the direct mapping with the mask set
+ * here: 32 bits, a device that addresses the low 4 GiB as a plain PCI
+ * device does (the article's ISA device reached the low 16 MiB only).
+ */
+static int __init skel_init(void)
+{
+	int ret;
+
+	skel_pdev = platform_device_register_simple(KBUILD_MODNAME,
+						    PLATFORM_DEVID_NONE,
+						    NULL, 0);
+	if (IS_ERR(skel_pdev))
+		return PTR_ERR(skel_pdev);
+	skel_dma_dev = &skel_pdev->dev;
+
+	ret = dma_set_mask_and_coherent(skel_dma_dev, DMA_BIT_MASK(32));
+	if (ret) {
+		dev_err(skel_dma_dev, "no usable 32-bit DMA: %d\n", ret);
+		goto unregister_pdev;
+	}
+
+	skel_misc.parent = skel_dma_dev;
+	ret = misc_register(&skel_misc);
+	if (ret)
+		goto unregister_pdev;
+	return 0;
+
+unregister_pdev:
+	platform_device_unregister(skel_pdev);
+	return ret;
+}
+
+/* No buffer is alive here: each pins the module through its file. */
+static void __exit skel_exit(void)
+{
+	misc_deregister(&skel_misc);
+	platform_device_unregister(skel_pdev);
+}
+
+module_init(skel_init);
+module_exit(skel_exit);
+
+MODULE_DESCRIPTION("DMA-coherent buffers mapped to user space, with transfers checked against the caller's mappings (the lab device of the Kernel Korner article)");
+MODULE_AUTHOR("The ldd3-mmap project");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("1.0");

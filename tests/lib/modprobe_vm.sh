@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# For host tests that install the modules into a scratch root (DKMS, make
+# install): prove in the test VM that modprobe loads them from there.
+# Needs tests/lib/tap.sh and tests/lib/cache.sh sourced, cwd = tree root.
+
+# modprobe_in_vm WHAT TREE DIR: boot the test kernel ($LDD3_KERNEL), run
+# tests/lib/modprobe-guest there and report its results as this test's own,
+# each prefixed with WHAT. The headers of $LDD3_KDIR give Module.symvers.
+modprobe_in_vm() {
+	local what=$1 tree=$2 dir=$3 kroot out rc line
+
+	kroot=$(kernel_root "$LDD3_KERNEL") || {
+		not_ok "$what: the test kernel's modules are unpacked"
+		return
+	}
+	out=$(mktemp)
+	tests/vm --kernel "$LDD3_KERNEL" -- \
+		tests/lib/modprobe-guest "$tree" "$kroot" "$dir" \
+		"$LDD3_KDIR/Module.symvers" >"$out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "$what: $(sed -E 's/^ok [0-9]+ //' <<<"$line")" ;;
+		"not ok "*) not_ok "$what: $(sed -E 's/^not ok [0-9]+ //' <<<"$line")" ;;
+		1..*) ;;
+		*) diag "$line" ;;
+		esac
+	done <"$out"
+	rm -f "$out"
+	check "$what: the guest ends with status 0 and a clean kernel log" \
+		test "$rc" = 0
+}
