@@ -308,7 +308,15 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 			ret = -ENOMEM;
 			break;
 		}
-		left = copy_from_user(quantum + offset, buf + done, chunk);
+		/*
+		 * Not copy_from_user(): after a fault it zeroes the rest of
+		 * the destination, wiping device data past the count that
+		 * write() returns. __copy_from_user() leaves it alone.
+		 */
+		left = chunk;
+		if (access_ok(buf + done, chunk))
+			left = __copy_from_user(quantum + offset, buf + done,
+						chunk);
 		done += chunk - left;
 		pos += chunk - left;
 		if (chunk - left) {

@@ -397,8 +397,14 @@ static ssize_t simple_file_write(struct file *filp, const char __user *buf,
 			left = copy_from_user(bounce, buf + done, len);
 			memcpy_toio(simple_io + off, bounce, len - left);
 		} else {
-			left = copy_from_user(simple_buf_addr(off), buf + done,
-					      len);
+			/*
+			 * Not copy_from_user(): after a fault it zeroes the
+			 * rest of the page, past the count write() returns.
+			 */
+			left = len;
+			if (access_ok(buf + done, len))
+				left = __copy_from_user(simple_buf_addr(off),
+							buf + done, len);
 		}
 		done += len - left;
 		if (left)
