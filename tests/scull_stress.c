@@ -42,7 +42,6 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +49,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,9 +60,9 @@
 #define MAX_PROCS	16
 #define SLOT_PAGES	64		/* per process, on scullp0 and scullv0 */
 #define OWNED_DEVS	6		/* scullp1..3, scullv1..3 */
-#define OWN_MAX		(768 * 1024)	/* bytes an owned device may hold */
+#define OWN_MAX		((size_t)768 << 10)	/* bytes an owned device may hold */
 #define OWN_QUANTA	(OWN_MAX / 4096 + 2)
-#define MAX_IO		(64 * 1024)
+#define MAX_IO		((size_t)64 << 10)
 /* What may be missing at the end, in kB: noise, not a lost quantum set. */
 #define FREE_TOLERANCE_KB	(4 * 1024)
 #define SLAB_TOLERANCE_KB	(8 * 1024)
@@ -130,6 +130,7 @@ static struct {
 	void *held;			/* a foreign mapping kept a while */
 	size_t held_len;
 	int held_ops;
+	bool dontunmap;			/* kernel 5.13+ */
 } S;
 
 /* xorshift64*: small, fast, and the same sequence everywhere. */
@@ -163,20 +164,15 @@ static uint64_t hash(const uint8_t *p, size_t n)
 	return h;
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "# process %d, operation %lu (seed %llu): ", S.me,
-		S.opno, (unsigned long long)S.seed);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	_exit(1);
-}
+/* Report what went wrong, where, and how to replay it; end the process. */
+#define fail(...) do {							\
+	fflush(stdout);							\
+	fprintf(stderr, "# process %d, operation %lu (seed %llu): ",	\
+		S.me, S.opno, (unsigned long long)S.seed);		\
+	fprintf(stderr, __VA_ARGS__);					\
+	fputc('\n', stderr);						\
+	_exit(1);							\
+} while (0)
 
 /* SIGBUS where the model expects one: probe() catches it, else it kills. */
 static sigjmp_buf bus_jmp;
@@ -392,7 +388,7 @@ static void op_map(void)
 {
 	int a = (int)below(NR_AREAS);
 	const char *node = node_of(a);
-	size_t pg, np, i, len, cut, cutn;
+	size_t pg, np, i, len;
 	long off;
 	uint8_t *map;
 	int fd;
@@ -412,8 +408,9 @@ static void op_map(void)
 	}
 	if (np >= 3) {
 		/* Punch a hole: two VMAs remain. */
-		cut = 1 + below(np - 2);
-		cutn = 1 + below(np - 1 - cut);
+		size_t cut = 1 + below(np - 2);
+		size_t cutn = 1 + below(np - 1 - cut);
+
 		xmunmap(map + cut * S.page, cutn * S.page);
 		/* Read-only tail of the first part: one more split. */
 		if (mprotect(map, cut * S.page, PROT_READ))
@@ -447,7 +444,7 @@ static void op_mremap(void)
 	size_t pg = below(pages - 2 * np + 1), len = np * S.page;
 	const uint8_t *want = S.model[a] + pg * S.page;
 	long off = my_off() + (long)(pg * S.page);
-	uint8_t *map, *dst, *m, *kept;
+	uint8_t *map, *dst, *m;
 
 	fd = xopen(node, O_RDWR);
 	map = xmmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off, node);
@@ -468,6 +465,8 @@ static void op_mremap(void)
 		expect_same(map, want, len, "mapping after refused growth",
 			    node, off);
 	} else {
+		uint8_t *kept;
+
 		if (map == MAP_FAILED)
 			fail("mremap growth of %s: %s", node, strerror(errno));
 		expect_same(map, want, 2 * len, "grown mapping", node, off);
@@ -475,14 +474,16 @@ static void op_mremap(void)
 		S.model[a][pg * S.page + 2 * len - 1] = map[2 * len - 1];
 		len *= 2;
 		/* Keep the old range: it refaults from the device. */
-		kept = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+		kept = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+			      NULL);
 		if (kept != MAP_FAILED) {
 			expect_same(kept, want, len, "MREMAP_DONTUNMAP target",
 				    node, off);
 			expect_same(map, want, len, "MREMAP_DONTUNMAP source",
 				    node, off);
 			xmunmap(kept, len);
-		} else if (errno != EINVAL) {	/* before 5.13: EINVAL */
+		} else if (errno != EINVAL || S.dontunmap) {
+			/* Shared mappings since 5.13, EINVAL before. */
 			fail("MREMAP_DONTUNMAP of %s: %s", node,
 			     strerror(errno));
 		}
@@ -709,7 +710,7 @@ static void op_foreign(void)
 		base = (long)(below(S.procs) * S.slot);
 	} else {
 		node = owned_node[below(OWNED_DEVS)];
-		pages = OWN_MAX / S.page;
+		pages = OWN_MAX / (size_t)S.page;
 	}
 	pg = below(pages);
 	np = 1 + below(pages - pg < 32 ? pages - pg : 32);
@@ -944,7 +945,7 @@ static void op_own_check(void)
 	size_t pages = (S.own.size + S.page - 1) / S.page + 1 + below(3);
 	size_t pg, len = pages * S.page;
 	uint8_t *map, *grown, *buf, v;
-	int fd = xopen(S.own.node, O_RDWR), b;
+	int fd = xopen(S.own.node, O_RDWR);
 	long size = lseek(fd, 0, SEEK_END);
 	ssize_t n;
 
@@ -964,7 +965,8 @@ static void op_own_check(void)
 	map = xmmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0,
 		    S.own.node);
 	for (pg = 0; pg < pages; pg++) {
-		b = own_backed(pg);
+		int b = own_backed(pg);
+
 		if (probe(map + pg * S.page, &v)) {
 			if (b == Q_YES)
 				fail("%s: SIGBUS at offset %zu, inside the device",
@@ -1106,11 +1108,18 @@ static enum op pick_op(void)
 	return (enum op)i;
 }
 
-static void worker(double deadline, unsigned long max_ops)
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void worker(long deadline_ms, unsigned long max_ops)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
-	struct timespec now;
-	int a, fd;
+	int a;
 
 	S.rng = S.seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(S.me + 1));
 	if (!S.rng)
@@ -1120,6 +1129,8 @@ static void worker(double deadline, unsigned long max_ops)
 		if (skipped(op_name[a]))
 			weight[a] = 0;
 	for (a = 0; a < NR_AREAS; a++) {
+		int fd;
+
 		S.model[a] = malloc(S.slot);
 		if (!S.model[a])
 			fail("out of memory");
@@ -1142,8 +1153,7 @@ static void worker(double deadline, unsigned long max_ops)
 	for (S.opno = 0; !max_ops || S.opno < max_ops; S.opno++) {
 		enum op op;
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!max_ops && now.tv_sec + now.tv_nsec / 1e9 >= deadline)
+		if (!max_ops && now_ms() >= deadline_ms)
 			break;
 		op = pick_op();
 		run_op(op);
@@ -1194,14 +1204,18 @@ static long free_kb(void)
 {
 	char line[256];
 	FILE *f = fopen("/proc/zoneinfo", "r");
-	long pages = 0, n;
+	long pages = 0;
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " nr_free_pages %ld", &n) == 1 ||
-		    sscanf(line, " count: %ld", &n) == 1)
-			pages += n;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, "nr_free_pages ", 14))
+			pages += strtol(p + 14, NULL, 10);
+		else if (!strncmp(p, "count: ", 7))
+			pages += strtol(p + 7, NULL, 10);
+	}
 	fclose(f);
 	return pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
@@ -1222,9 +1236,11 @@ static void drop_caches(void)
 static int empty_all(void)
 {
 	char node[32];
-	int i, fd, ret = 0;
+	int i, ret = 0;
 
 	for (i = 0; i < 8; i++) {
+		int fd;
+
 		snprintf(node, sizeof(node), "/dev/scull%c%d",
 			 i < 4 ? 'p' : 'v', i % 4);
 		fd = open(node, O_WRONLY);
@@ -1251,7 +1267,7 @@ static int proc_vmas(const char *name)
 
 		if (!p)
 			return -1;
-		total += atoi(p + 5);
+		total += (int)strtol(p + 5, NULL, 10);
 	}
 	fclose(f);
 	return total;
@@ -1260,6 +1276,7 @@ static int proc_vmas(const char *name)
 static int simple_mappings(const char *node)
 {
 	char path[96];
+	char line[32];
 	FILE *f;
 	int n = -1;
 
@@ -1267,8 +1284,8 @@ static int simple_mappings(const char *node)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
+	if (fgets(line, sizeof(line), f))
+		n = (int)strtol(line, NULL, 10);
 	fclose(f);
 	return n;
 }
@@ -1297,27 +1314,37 @@ static int prefill(const char *node, long off, size_t len)
 static size_t simple_size(void)
 {
 	FILE *f = fopen("/sys/module/simple/parameters/size", "r");
-	unsigned long size = 0;
+	size_t size = 0;
 
 	if (f) {
-		if (fscanf(f, "%lu", &size) != 1)
-			size = 0;
+		char line[32];
+
+		if (fgets(line, sizeof(line), f))
+			size = strtoul(line, NULL, 10);
 		fclose(f);
 	}
 	return size;
 }
 
 /* A TAP comment line, flushed: the harness ends the test with _exit(). */
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
+#define note(...) do {							\
+	fputs("# ", stdout);						\
+	printf(__VA_ARGS__);						\
+	fputc('\n', stdout);						\
+	fflush(stdout);							\
+} while (0)
 
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	char *end;
+	long ma, mi;
+
+	if (uname(&u))
+		return false;
+	ma = strtol(u.release, &end, 10);
+	mi = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+	return ma > major || (ma == major && mi >= minor);
 }
 
 static int run_cmd(const char *cmd)
@@ -1355,7 +1382,7 @@ TEST_F_TIMEOUT(stress, processes_keep_their_data, 7200)
 	long procs = env_long("LDD3_STRESS_PROCS", 8);
 	uint64_t seed = (uint64_t)env_long("LDD3_STRESS_SEED", 0);
 	struct report *rep;
-	struct timespec now;
+	long start;
 	unsigned long total[NR_OPS] = { 0 };
 	long avail, freed, slab;
 	pid_t pids[MAX_PROCS];
@@ -1371,6 +1398,7 @@ TEST_F_TIMEOUT(stress, processes_keep_their_data, 7200)
 	S.procs = (int)procs;
 	S.page = sysconf(_SC_PAGESIZE);
 	S.slot = SLOT_PAGES * (size_t)S.page;
+	S.dontunmap = kernel_at_least(5, 13);
 	S.simple_size = simple_size();
 	ASSERT_LT(0, (long)S.simple_size);
 	/* simple's buffer is shared out too: at most SLOT_PAGES each. */
@@ -1384,26 +1412,29 @@ TEST_F_TIMEOUT(stress, processes_keep_their_data, 7200)
 	       max_ops ? "operations each" : "seconds",
 	       max_ops ? max_ops : (unsigned long)seconds, S.slot / 1024);
 
-	for (a = 0; a < NR_AREAS; a++)
-		ASSERT_EQ(0, prefill(area_node[a], 0, procs * S.slot))
-			TH_LOG("cannot fill %s", area_node[a]);
+	for (a = 0; a < NR_AREAS; a++) {
+		const char *node = area_node[a];
+
+		ASSERT_EQ(0, prefill(node, 0, procs * S.slot))
+			TH_LOG("cannot fill %s", node);
+	}
 	rep = mmap(NULL, sizeof(*rep) * MAX_PROCS, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, rep);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	start = now_ms();
 	for (i = 0; i < procs; i++) {
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]) TH_LOG("fork: %s", strerror(errno));
 		if (pids[i] == 0) {
 			S.me = i;
 			S.rep = &rep[i];
-			worker(now.tv_sec + now.tv_nsec / 1e9 + seconds,
-			       max_ops);
+			worker(start + seconds * 1000, max_ops);
 		}
 	}
 	for (i = 0; i < procs; i++) {
-		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0))
+			TH_LOG("waitpid: %s", strerror(errno));
 		if (!WIFEXITED(status) || WEXITSTATUS(status) ||
 		    !rep[i].finished) {
 			failed++;
@@ -1421,12 +1452,14 @@ TEST_F_TIMEOUT(stress, processes_keep_their_data, 7200)
 		uint8_t *buf = malloc(OWN_MAX + 1);
 		int fd;
 
-		ASSERT_NE(NULL, buf);
+		ASSERT_NE(NULL, buf) TH_LOG("out of memory");
 		for (a = 0; a < NR_AREAS; a++) {
 			fd = open(area_node[a], O_RDONLY);
-			ASSERT_LE(0, fd);
+			ASSERT_LE(0, fd) TH_LOG("%s: %s", area_node[a],
+						strerror(errno));
 			ASSERT_EQ((ssize_t)S.slot,
-				  pread(fd, buf, S.slot, i * S.slot));
+				  pread(fd, buf, S.slot, i * S.slot))
+				TH_LOG("%s: %s", area_node[a], strerror(errno));
 			EXPECT_EQ(rep[i].hash[a], hash(buf, S.slot))
 				TH_LOG("%s: slot of process %d differs from its model",
 				       area_node[a], i);
@@ -1434,9 +1467,11 @@ TEST_F_TIMEOUT(stress, processes_keep_their_data, 7200)
 		}
 		if (i < OWNED_DEVS) {
 			fd = open(owned_node[i], O_RDONLY);
-			ASSERT_LE(0, fd);
+			ASSERT_LE(0, fd) TH_LOG("%s: %s", owned_node[i],
+						strerror(errno));
 			EXPECT_EQ(rep[i].own_size,
-				  pread(fd, buf, OWN_MAX + 1, 0));
+				  pread(fd, buf, OWN_MAX + 1, 0))
+				TH_LOG("%s: size", owned_node[i]);
 			EXPECT_EQ(rep[i].own_hash, hash(buf, rep[i].own_size))
 				TH_LOG("%s differs from its owner's model",
 				       owned_node[i]);
