@@ -9,6 +9,10 @@
 # make install    install the modules into /lib/modules/KVER/extra and
 #                 run depmod (INSTALL_MOD_PATH=DIR: into DIR/lib/modules)
 # make uninstall  remove them again and run depmod
+# make check-debug  the suite on a debug kernel (KASAN, lockdep, kmemleak...)
+# make stress     the seeded stress test alone, STRESS_SECONDS (60) long;
+#                 STRESS_SEED=N replays a run; KERNEL=VER|VMLINUZ picks the
+#                 kernel, DEBUG=1 the debug kernel (as check-debug does)
 # make load       insmod the modules into the running kernel (root)
 # make unload     rmmod them
 # make clean      remove every build product
@@ -42,6 +46,22 @@ check:
 .PHONY: bench
 bench:
 	bench/run
+
+.PHONY: check-debug stress
+check-debug:
+	tests/check-debug
+
+# KEY=value words of the kernel command line reach the guest test as its
+# environment (tests/run --append, LDD3_VM_APPEND).
+STRESS_SECONDS ?= 60
+STRESS_ENV = LDD3_STRESS_SECONDS=$(STRESS_SECONDS) \
+	LDD3_TEST_TIMEOUT=$$(($(STRESS_SECONDS) + 300)) \
+	$(if $(STRESS_SEED),LDD3_STRESS_SEED=$(STRESS_SEED))
+stress:
+	LDD3_VM_APPEND="$(STRESS_ENV)" \
+	LDD3_VM_TIMEOUT=$$(($(STRESS_SECONDS) + 1200)) \
+	$(if $(DEBUG),tests/check-debug,tests/run $(if $(KERNEL),--kernel $(KERNEL))) \
+		scull_stress
 
 # make matrix: build and test every supported kernel, print a table.
 .PHONY: matrix

@@ -40,6 +40,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/xarray.h>
 
 #include "kernel_compat.h"
@@ -284,6 +285,8 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 		    size_t count, loff_t *f_pos)
 {
 	struct scull_dev *dev = filp->private_data;
+	struct iovec iov = { .iov_base = (void __user *)buf };
+	struct iov_iter from;
 	loff_t pos = *f_pos;
 	size_t qsize, offset, chunk, left, done = 0;
 	void *quantum;
@@ -294,6 +297,13 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 	if (pos >= MAX_LFS_FILESIZE)
 		return -EFBIG;
 	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
+	/*
+	 * Copy through an iov_iter, as regular files do: unlike
+	 * copy_from_user(), a copy that faults does not zero the rest of
+	 * its destination, so device data past the count returned stays.
+	 */
+	iov.iov_len = count;
+	iov_iter_init(&from, WRITE, &iov, 1, count);
 	if (down_read_killable(&dev->trim_sem))
 		return -EINTR;
 	qsize = scull_quantum_size(dev);
@@ -308,7 +318,7 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 			ret = -ENOMEM;
 			break;
 		}
-		left = copy_from_user(quantum + offset, buf + done, chunk);
+		left = chunk - copy_from_iter(quantum + offset, chunk, &from);
 		done += chunk - left;
 		pos += chunk - left;
 		if (chunk - left) {

@@ -44,6 +44,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "kernel_compat.h"
 
@@ -442,6 +443,8 @@ static ssize_t simple_file_read(struct file *filp, char __user *buf,
 static ssize_t simple_file_write(struct file *filp, const char __user *buf,
 				 size_t count, loff_t *ppos)
 {
+	struct iovec iov = { .iov_base = (void __user *)buf };
+	struct iov_iter from;
 	loff_t pos = *ppos;
 	void *bounce = NULL;
 	size_t done = 0;
@@ -453,6 +456,13 @@ static ssize_t simple_file_write(struct file *filp, const char __user *buf,
 	if (pos >= simple_region_size)
 		return -ENOSPC;
 	count = min_t(u64, count, simple_region_size - pos);
+	/*
+	 * Copy through an iov_iter, as regular files do: unlike
+	 * copy_from_user(), a copy that faults does not zero the rest of
+	 * its destination, so buffer data past the count returned stays.
+	 */
+	iov.iov_len = count;
+	iov_iter_init(&from, WRITE, &iov, 1, count);
 
 	if (simple_phys_mode) {
 		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
@@ -466,11 +476,11 @@ static ssize_t simple_file_write(struct file *filp, const char __user *buf,
 		size_t left;
 
 		if (simple_phys_mode) {
-			left = copy_from_user(bounce, buf + done, len);
+			left = len - copy_from_iter(bounce, len, &from);
 			memcpy_toio(simple_io + off, bounce, len - left);
 		} else {
-			left = copy_from_user(simple_buf_addr(off), buf + done,
-					      len);
+			left = len - copy_from_iter(simple_buf_addr(off), len,
+						    &from);
 		}
 		done += len - left;
 		if (left)

@@ -62,7 +62,7 @@ fi
 if cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,style,performance,portability \
 	--suppress=missingIncludeSystem --suppress="*:$ksft/*" \
-	-I include -I "$ksft" \
+	-I include -I tests/lib -I "$ksft" \
 	$user_sources >"$out" 2>&1; then
 	ok "cppcheck reports nothing on the user programs"
 else
@@ -72,8 +72,8 @@ fi
 
 if clang-tidy --quiet \
 	--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
-	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include -I tests/lib \
-	-isystem "$ksft" >"$out" 2>&1; then
+	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include \
+	-I tests/lib -isystem "$ksft" >"$out" 2>&1; then
 	ok "clang-tidy reports nothing on the user programs"
 else
 	grep -E 'warning:|error:' "$out" | head -30 | sed 's/^/# /'
