@@ -39,7 +39,9 @@ done
 # stay the author's (checkpatch OPEN_ENDED_LINE), multi-line macros are not
 # checked (LONG_LINE), the width of inner white space is not compared (tab
 # alignment, unsupported by clang-format), a const pointer is "* const".
-for f in $kernel_sources; do
+# tests/lib holds user-space headers of the tests, like tests/*.c: kselftest
+# style, not the kernel's.
+for f in $(echo "$kernel_sources" | grep -v '^tests/lib/'); do
 	if tests/lib/kernel-clang-format "$ksft/../../../.clang-format" "$f" \
 		>"$out" 2>&1; then
 		ok "clang-format (the kernel's .clang-format): $f"
