@@ -638,4 +638,4 @@ module_exit(skel_exit);
 MODULE_DESCRIPTION("DMA-coherent buffers mapped to user space, with transfers checked against the caller's mappings (the lab device of the Kernel Korner article)");
 MODULE_AUTHOR("The ldd3-mmap project");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.0");
+MODULE_VERSION(LDD3_MMAP_VERSION);

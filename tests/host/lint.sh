@@ -72,13 +72,21 @@ else
 	not_ok "cppcheck reports nothing on the user programs"
 fi
 
-if clang-tidy --quiet \
-	--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
-	--warnings-as-errors='*' $user_sources -- -D_GNU_SOURCE -I include \
-	-I tests/lib -isystem "$ksft" >"$out" 2>&1; then
+# One file per run: clang-tidy 14 given all the files at once reported a
+# va_list in mapper.c as uninitialized right after its va_start(), which it
+# does not report on the file alone.
+tidy_failed=0
+for f in $user_sources; do
+	clang-tidy --quiet \
+		--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
+		--warnings-as-errors='*' "$f" -- -D_GNU_SOURCE -I include \
+		-I tests/lib -isystem "$ksft" >"$out" 2>&1 && continue
+	grep -E 'warning:|error:' "$out" | head -30 | sed 's/^/# /'
+	tidy_failed=1
+done
+if [ $tidy_failed = 0 ]; then
 	ok "clang-tidy reports nothing on the user programs"
 else
-	grep -E 'warning:|error:' "$out" | head -30 | sed 's/^/# /'
 	not_ok "clang-tidy reports nothing on the user programs"
 fi
 
