@@ -23,7 +23,8 @@ tmp=$(mktemp -d /var/tmp/ldd3-install.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 log=$tmp/log
 mods=$tmp/lib/modules/$ver
-built=$(sed 's|.*/||; s|\.ko$||' modules.order)
+# Kbuild lists foo.ko before 6.2 and foo.o since.
+built=$(sed 's|.*/||; s|\.k\?o$||' modules.order)
 
 # quiet CMD...: run CMD, show its output only if it fails.
 quiet() {

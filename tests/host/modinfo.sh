@@ -10,11 +10,13 @@ cd "$(dirname "$0")/../.." || exit 1
 
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 check "dkms.conf defines PACKAGE_VERSION" test -n "$version"
-mapfile -t kos < <(sed 's|.*/||' modules.order 2>/dev/null)
+# Kbuild lists foo.ko before 6.2 and foo.o since.
+mapfile -t kos < <(sed 's|.*/||; s|\.k\?o$|.ko|' modules.order 2>/dev/null)
 check "the build listed its modules in modules.order" test "${#kos[@]}" -gt 0
 
 for ko in "${kos[@]}"; do
 	info() { /sbin/modinfo -F "$1" "$ko"; }
+	check "$ko was built" test -f "$ko"
 	check "$ko: modinfo shows a description" test -n "$(info description)"
 	check "$ko: modinfo shows an author" test -n "$(info author)"
 	check "$ko: license is GPL" test "$(info license)" = GPL
