@@ -43,6 +43,7 @@
 #include <linux/uio.h>
 #include <linux/xarray.h>
 
+#include "fault_around.h"
 #include "kernel_compat.h"
 #include "scull.h"
 #include "scull_ioctl.h"
@@ -62,7 +63,7 @@ MODULE_PARM_DESC(fault_around,
  * @lock: see the locking comment at the top of this file
  * @trim_sem: see the locking comment at the top of this file
  * @sets: xarray of sets, indexed by set number; a set is an array of
- *	@qset quantum pointers
+ *	@qset struct scull_quantum
  * @size: bytes of data; written under @lock, read locklessly by the fault
  *	path (atomic64_t so that it cannot tear on 32-bit machines)
  * @order: a quantum is PAGE_SIZE << @order bytes
@@ -108,6 +109,30 @@ struct scull_driver {
 	struct scull_dev *devs;
 };
 
+/**
+ * struct scull_quantum - one slot of a set: a quantum and its pages
+ * @addr: kernel address of the PAGE_SIZE << order bytes, for read() and
+ *	write(); NULL for a hole
+ * @pages: the struct page of each of its 1 << order pages, for the fault
+ *	path
+ *
+ * The pages are looked up once, when the quantum is allocated, not on every
+ * fault: vmalloc_to_page() walks the kernel page tables, and it took a
+ * tenth of scullv's fault time (perf, 6.1) before this array existed.
+ */
+struct scull_quantum {
+	void *addr;
+	struct page **pages;
+};
+
+/* Slot @i of @set if it holds a quantum, else NULL; takes no lock. */
+static struct scull_quantum *scull_quantum_in(struct scull_quantum *set,
+					      unsigned long i)
+{
+	/* Pairs with smp_store_release() in scull_get_quantum(). */
+	return set && smp_load_acquire(&set[i].addr) ? &set[i] : NULL;
+}
+
 static inline size_t scull_quantum_size(const struct scull_dev *dev)
 {
 	return PAGE_SIZE << dev->order;
@@ -120,23 +145,24 @@ static inline size_t scull_quantum_size(const struct scull_dev *dev)
  *
  * Callers hold dev->trim_sem, dev->lock, or know that dev->vmas > 0 (fault
  * path): any of these keeps quanta and geometry from changing under us.
- * Return: the quantum's kernel address, or NULL for a hole.
+ * Return: the quantum, or NULL for a hole.
  */
-static void *scull_find_quantum(struct scull_dev *dev, unsigned long qnum)
+static struct scull_quantum *scull_find_quantum(struct scull_dev *dev,
+						unsigned long qnum)
 {
-	void **set = xa_load(&dev->sets, qnum / dev->qset);
-
-	if (!set)
-		return NULL;
-	/* Pairs with smp_store_release() in scull_get_quantum(). */
-	return smp_load_acquire(&set[qnum % dev->qset]);
+	return scull_quantum_in(xa_load(&dev->sets, qnum / dev->qset),
+				qnum % dev->qset);
 }
 
 /* Find or allocate a quantum for write(). Called with dev->lock held. */
-static void *scull_get_quantum(struct scull_dev *dev, unsigned long qnum)
+static struct scull_quantum *scull_get_quantum(struct scull_dev *dev,
+					       unsigned long qnum)
 {
-	unsigned long snum = qnum / dev->qset;
-	void **set, *quantum;
+	const struct scull_mem_ops *ops = dev->drv->ops;
+	unsigned long i, n = 1UL << dev->order, snum = qnum / dev->qset;
+	struct scull_quantum *set, *quantum;
+	struct page **pages;
+	void *addr;
 
 	lockdep_assert_held(&dev->lock);
 	set = xa_load(&dev->sets, snum);
@@ -150,14 +176,25 @@ static void *scull_get_quantum(struct scull_dev *dev, unsigned long qnum)
 			return NULL;
 		}
 	}
-	quantum = set[qnum % dev->qset];
-	if (quantum)
+	quantum = &set[qnum % dev->qset];
+	if (quantum->addr)
 		return quantum;
-	quantum = dev->drv->ops->alloc(dev->order);
-	if (!quantum)
+	pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
 		return NULL;
-	/* The zeroing must be visible before the pointer (lockless readers). */
-	smp_store_release(&set[qnum % dev->qset], quantum);
+	addr = ops->alloc(dev->order);
+	if (!addr) {
+		kfree(pages);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		pages[i] = ops->page(addr, i);
+	quantum->pages = pages;
+	/*
+	 * The zeroing and the page array must be visible before the address
+	 * that marks the slot used (lockless readers).
+	 */
+	smp_store_release(&quantum->addr, addr);
 	dev->quanta++;
 	return quantum;
 }
@@ -168,14 +205,17 @@ static void *scull_get_quantum(struct scull_dev *dev, unsigned long qnum)
  */
 static void scull_free_all(struct scull_dev *dev)
 {
+	struct scull_quantum *set;
 	unsigned long snum, i;
-	void **set;
 
 	lockdep_assert_held(&dev->lock);
 	xa_for_each(&dev->sets, snum, set) {
-		for (i = 0; i < dev->qset; i++)
-			if (set[i])
-				dev->drv->ops->free(set[i], dev->order);
+		for (i = 0; i < dev->qset; i++) {
+			if (!set[i].addr)
+				continue;
+			dev->drv->ops->free(set[i].addr, dev->order);
+			kfree(set[i].pages);
+		}
 		kvfree(set);
 		cond_resched();
 	}
@@ -240,7 +280,8 @@ ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
 	struct scull_dev *dev = filp->private_data;
 	loff_t pos = *f_pos, size;
 	size_t qsize, offset, chunk, left, done = 0;
-	void *quantum;
+	struct scull_quantum *quantum;
+	void *from;
 
 	if (pos < 0)
 		return -EINVAL;
@@ -260,12 +301,13 @@ ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
 		 * A hole (never written) reads as zeros, like a sparse file:
 		 * copied from the zero page, a page at a time.
 		 */
-		if (!quantum) {
+		if (quantum) {
+			from = quantum->addr + offset;
+		} else {
 			chunk = min_t(size_t, chunk, PAGE_SIZE);
-			quantum = page_address(ZERO_PAGE(0));
-			offset = 0;
+			from = page_address(ZERO_PAGE(0));
 		}
-		left = copy_to_user(buf + done, quantum + offset, chunk);
+		left = copy_to_user(buf + done, from, chunk);
 		done += chunk - left;
 		pos += chunk - left;
 		if (left)
@@ -289,7 +331,7 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 	struct iov_iter from;
 	loff_t pos = *f_pos;
 	size_t qsize, offset, chunk, left, done = 0;
-	void *quantum;
+	struct scull_quantum *quantum;
 	ssize_t ret = 0;
 
 	if (pos < 0)
@@ -318,7 +360,8 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 			ret = -ENOMEM;
 			break;
 		}
-		left = chunk - copy_from_iter(quantum + offset, chunk, &from);
+		left = chunk - copy_from_iter(quantum->addr + offset, chunk,
+					      &from);
 		done += chunk - left;
 		pos += chunk - left;
 		if (chunk - left) {
@@ -514,7 +557,7 @@ static struct page *scull_lookup_page(struct scull_dev *dev, pgoff_t pgoff)
 	/* Pairs with atomic64_set_release() in scull_write(). */
 	u64 size = atomic64_read_acquire(&dev->size);
 	unsigned int order = dev->order;
-	void *quantum;
+	struct scull_quantum *quantum;
 
 	if (pgoff >= DIV_ROUND_UP_ULL(size, PAGE_SIZE))
 		return NULL;
@@ -522,34 +565,7 @@ static struct page *scull_lookup_page(struct scull_dev *dev, pgoff_t pgoff)
 	if (!quantum)
 		return NULL;
 	/* Every page of a multi-page quantum, not only its first one. */
-	return dev->drv->ops->page(quantum, pgoff & ((1UL << order) - 1));
-}
-
-/*
- * Insert @n pages at @addr, skipping any whose PTE is already present
- * (another thread faulted it in). Return true if pages[@want] was inserted.
- */
-static bool scull_insert_run(struct vm_area_struct *vma, unsigned long addr,
-			     struct page **pages, unsigned long n,
-			     unsigned long want)
-{
-	unsigned long base = 0, left, done;
-	bool hit = false;
-	int err;
-
-	while (base < n) {
-		left = n - base;
-		err = vm_insert_pages(vma, addr + (base << PAGE_SHIFT),
-				      pages + base, &left);
-		done = n - base - left;
-		if (want >= base && want < base + done)
-			hit = true;
-		if (err != -EBUSY)
-			break;
-		/* pages[base + done] is already mapped: go on after it. */
-		base += done + 1;
-	}
-	return hit;
+	return quantum->pages[pgoff & ((1UL << order) - 1)];
 }
 
 /**
@@ -577,9 +593,9 @@ static bool scull_map_range(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
 	u64 size = atomic64_read_acquire(&dev->size);
 	unsigned int order = dev->order, qset = dev->qset;
 	unsigned long qnum, snum = ULONG_MAX, cur = ULONG_MAX;
-	struct page *pages[16], *page;
+	struct page *pages[LDD3_FAULT_AROUND_PAGES], *page;
 	unsigned long addr, run_addr = 0, n = 0, want = ULONG_MAX;
-	void **set = NULL, *quantum = NULL;
+	struct scull_quantum *set = NULL, *quantum = NULL;
 	bool hit = false;
 	pgoff_t pgoff;
 
@@ -596,13 +612,10 @@ static bool scull_map_range(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
 				snum = qnum / qset;
 				set = xa_load(&dev->sets, snum);
 			}
-			/* As in scull_find_quantum(): pairs with its release. */
-			quantum = set ? smp_load_acquire(&set[qnum % qset]) :
-					NULL;
+			quantum = scull_quantum_in(set, qnum % qset);
 		}
 		/* Every page of a multi-page quantum, not only its first. */
-		page = quantum ? dev->drv->ops->page(quantum,
-						     pgoff & ((1UL << order) - 1)) :
+		page = quantum ? quantum->pages[pgoff & ((1UL << order) - 1)] :
 				 NULL;
 		if (page) {
 			if (!n)
@@ -612,7 +625,7 @@ static bool scull_map_range(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
 			pages[n++] = page;
 		}
 		if (n && (!page || n == ARRAY_SIZE(pages) || pgoff == end)) {
-			if (scull_insert_run(vma, run_addr, pages, n, want))
+			if (ldd3_insert_pages(vma, run_addr, pages, n, want))
 				hit = true;
 			n = 0;
 			want = ULONG_MAX;
@@ -643,12 +656,6 @@ static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
 	return scull_map_range(vmf, start, end) ? VM_FAULT_NOPAGE : 0;
 }
 
-/*
- * The window of scull_fault_around(): the core's default fault_around_bytes
- * (64 KiB), whose tunable value is not visible to modules.
- */
-#define SCULL_FAULT_AROUND_BYTES	(64UL << 10)
-
 /**
  * scull_fault_around() - fault-around for a read fault under an empty PMD
  * @vmf: the fault, in a VM_MIXEDMAP (fault-around) mapping
@@ -665,15 +672,10 @@ static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
  */
 static bool scull_fault_around(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	unsigned long lo = ALIGN_DOWN(vmf->address, SCULL_FAULT_AROUND_BYTES);
-	unsigned long hi = min(lo + SCULL_FAULT_AROUND_BYTES, vma->vm_end);
-	pgoff_t start;
+	pgoff_t start, end;
 
-	lo = max(lo, vma->vm_start);
-	start = vmf->pgoff - ((vmf->address - lo) >> PAGE_SHIFT);
-	return scull_map_range(vmf, start,
-			       start + ((hi - lo) >> PAGE_SHIFT) - 1);
+	ldd3_fault_window(vmf, &start, &end);
+	return scull_map_range(vmf, start, end);
 }
 
 /*

@@ -8,9 +8,11 @@
  *   /dev/simpler (minor 0) builds the page tables of the whole VMA at mmap
  *       time with remap_pfn_range(), or io_remap_pfn_range() for device
  *       memory (book section 15.2.2);
- *   /dev/simplen (minor 1) maps nothing at mmap time and installs one page
- *       per fault from its .fault handler, the modern form of the book's
- *       nopage method (15.2.4).
+ *   /dev/simplen (minor 1) maps nothing at mmap time and installs pages
+ *       from its .fault handler, the modern form of the book's nopage
+ *       method (15.2.4): one page per fault as in the book, or with
+ *       fault_around=1 (the default) on the RAM buffer the 16-page window
+ *       around a read fault, as the page cache does.
  *
  * The book maps physical address == file offset, a second /dev/mem without
  * any check. As its section 15.2.5 recommends, this driver maps only a
@@ -46,6 +48,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "fault_around.h"
 #include "kernel_compat.h"
 
 #define SIMPLE_NR_DEVS	2
@@ -70,6 +73,10 @@ MODULE_PARM_DESC(phys_size, "Size in bytes of the device memory window (page ali
 static bool phys_wc;
 module_param(phys_wc, bool, 0444);
 MODULE_PARM_DESC(phys_wc, "Map the device window write-combining instead of uncached (for prefetchable memory such as frame buffers)");
+
+static bool fault_around = true;
+module_param(fault_around, bool, 0644);
+MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault maps the 16-page window around it, not one page; applies to new mappings (default: on)");
 
 /**
  * struct simple_dev - one device node
@@ -184,14 +191,45 @@ static const struct vm_operations_struct simple_chunked_vm_ops = {
 	.close = simple_vma_close,
 };
 
+/* The page of the RAM buffer at page offset @pgoff. */
+static struct page *simple_buf_page(pgoff_t pgoff)
+{
+	return virt_to_page(simple_buf_addr(pgoff << PAGE_SHIFT));
+}
+
 /**
- * simple_vma_fault - install the one page that faulted (/dev/simplen)
+ * simple_fault_around - map the window of buffer pages around a read fault
+ * @vmf: a read fault inside the RAM buffer, in a VM_MIXEDMAP mapping
+ *
+ * What the page cache does for a file: map the 64 KiB window holding the
+ * fault (clipped to the VMA and to the buffer), so that a sequential reader
+ * takes one fault per 16 pages. Write faults map one page, as in the page
+ * cache: a MAP_PRIVATE write must copy only the page written.
+ * Return: true if the faulting page itself was mapped.
+ */
+static bool simple_fault_around(struct vm_fault *vmf)
+{
+	struct page *pages[LDD3_FAULT_AROUND_PAGES];
+	pgoff_t start, end, pgoff;
+	unsigned long addr, n = 0;
+
+	ldd3_fault_window(vmf, &start, &end);
+	end = min_t(pgoff_t, end, (simple_region_size >> PAGE_SHIFT) - 1);
+	for (pgoff = start; pgoff <= end && n < ARRAY_SIZE(pages); pgoff++)
+		pages[n++] = simple_buf_page(pgoff);
+	addr = vmf->address - ((vmf->pgoff - start) << PAGE_SHIFT);
+	return ldd3_insert_pages(vmf->vma, addr, pages, n, vmf->pgoff - start);
+}
+
+/**
+ * simple_vma_fault - install the page that faulted (/dev/simplen)
  * @vmf: fault description; vmf->pgoff is the page offset in the region
  *
  * RAM buffer: hand the page to the core in vmf->page with a reference of
  * its own, which the core drops at unmap (the book's nopage contract). The
  * core then also handles MAP_PRIVATE: a write copies the page into an
- * anonymous one, so private writes never reach the buffer.
+ * anonymous one, so private writes never reach the buffer. A read fault in
+ * a fault-around mapping (VM_MIXEDMAP) maps its neighbours too.
  * Device window: there is no struct page, which is why the book says nopage
  * cannot map PCI memory; vmf_insert_pfn() installs the PTE itself.
  * Offsets past the region (a mapping grown with mremap) get SIGBUS, where
@@ -210,7 +248,10 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 		return vmf_insert_pfn(vmf->vma, vmf->address,
 				      PHYS_PFN(phys_start) + vmf->pgoff);
 
-	page = virt_to_page(simple_buf_addr(vmf->pgoff << PAGE_SHIFT));
+	if (!(vmf->flags & FAULT_FLAG_WRITE) &&
+	    (vmf->vma->vm_flags & VM_MIXEDMAP) && simple_fault_around(vmf))
+		return VM_FAULT_NOPAGE;
+	page = simple_buf_page(vmf->pgoff);
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -348,11 +389,12 @@ static int simple_chunked_mmap(struct file *filp, struct vm_area_struct *vma)
 
 /*
  * /dev/simplen: map nothing now; simple_vma_fault() installs pages. On the
- * RAM buffer the VMA gets no special flags: without VM_DONTEXPAND mremap
- * can grow it, and the fault handler decides what lies past the region.
- * On device memory vmf_insert_pfn() needs VM_PFNMAP, set here because vm
- * flags must not change in the fault handler; the kernel refuses to grow a
- * VM_PFNMAP VMA, so this mapping cannot grow either.
+ * RAM buffer the VMA has no VM_DONTEXPAND: mremap can grow it, and the
+ * fault handler decides what lies past the region. With fault_around it is
+ * VM_MIXEDMAP, which vm_insert_pages() needs. On device memory
+ * vmf_insert_pfn() needs VM_PFNMAP; the kernel refuses to grow a VM_PFNMAP
+ * VMA, so that mapping cannot grow. Both flags are set here because vm
+ * flags must not change in the fault handler.
  */
 static int simple_fault_mmap_prepare(LDD3_MMAP_DESC *desc)
 {
@@ -365,6 +407,8 @@ static int simple_fault_mmap_prepare(LDD3_MMAP_DESC *desc)
 	if (simple_phys_mode) {
 		ldd3_desc_set_pfnmap(desc);
 		desc->page_prot = simple_io_prot(desc->page_prot);
+	} else if (fault_around) {
+		ldd3_desc_set_mixedmap(desc);
 	}
 	desc->vm_ops = &simple_fault_vm_ops;
 	desc->private_data = desc->file->private_data;

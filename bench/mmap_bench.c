@@ -13,7 +13,8 @@
  *  - read() of the same bytes.
  * Every figure is measured RUNS times, interleaved (one run of every target,
  * then the next run), and reported as a median and as a ratio to the memfd.
- * scull devices are measured with scull_core's fault_around on and off.
+ * simplen and the scull devices are measured with their module's
+ * fault_around parameter on and off.
  *
  * Scaling: the same per-page cost, for the last SMALLEST bytes of scull
  * devices of every size of the SCALE list (devices 1, 2, 3), reported as
@@ -111,7 +112,7 @@ static void usage(FILE *f)
 	      "  -S, --scale LIST      scull device sizes for the scaling figure,\n"
 	      "                        comma separated, at most 3, or \"none\"\n"
 	      "                        (default 4M,64M,512M)\n"
-	      "  -f, --fault-around M  scull fault-around: both, on or off\n"
+	      "  -f, --fault-around M  fault-around of simplen and scull: both, on or off\n"
 	      "                        (default both)\n"
 	      "  -q, --quick           --size 4M --runs 1 --scale 1M,2M,4M\n"
 	      "  -h, --help            this text\n"
@@ -256,7 +257,7 @@ static int make_rows(struct row *rows)
 				snprintf(t->path, sizeof(t->path), "/dev/%s",
 					 t->name);
 			n++;
-			if (t->kind != TARGET_SCULL)
+			if (!target_has_fault_around(t))
 				break;
 			t->fault_around = fa;
 		}
@@ -334,7 +335,7 @@ static void print_table(const struct row *rows, int n)
 	       opt.size >> 20, opt.size / page, opt.runs,
 	       opt.runs > 1 ? "s" : "");
 	printf("x memfd: the figure divided by memfd's (ns/page: lower is better, MB/s: higher)\n");
-	printf("faults: minor faults for all %zu pages (getrusage, exact); fa: scull_core.fault_around\n\n",
+	printf("faults: minor faults for all %zu pages (getrusage, exact); fa: fault_around of simple or scull_core\n\n",
 	       opt.size / page);
 	printf("%-8s %2s | %-26s | %-26s | %-14s | %-14s\n", "", "",
 	       "mmap + read every page", "mmap + write every page",
@@ -537,9 +538,9 @@ int main(int argc, char **argv)
 	parse_options(argc, argv);
 	page = (size_t)sysconf(_SC_PAGESIZE);
 	/* Without the switch only one fault-around value can be measured. */
-	if (opt.fa_first != opt.fa_last && !fault_around_writable()) {
-		fprintf(stderr, "mmap_bench: cannot write scull_core's fault_around parameter: %s (run as root with scull_core loaded)\n",
-			strerror(errno));
+	if (opt.fa_first != opt.fa_last && fault_around_unwritable()) {
+		fprintf(stderr, "mmap_bench: cannot write %s: %s (run as root with simple and scull_core loaded)\n",
+			fault_around_unwritable(), strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	fault_around_save();

@@ -20,10 +20,18 @@
 #include "scull_ioctl.h"
 #include "targets.h"
 
-#define FA_PARAM "/sys/module/scull_core/parameters/fault_around"
 #define FILL_CHUNK ((size_t)1 << 20)
 
-static char fa_saved;
+/* The modules' fault_around parameters, read at mmap time. */
+static const char *const fa_params[] = {
+	"/sys/module/scull_core/parameters/fault_around",
+	"/sys/module/simple/parameters/fault_around",
+};
+#define FA_SCULL 0
+#define FA_SIMPLE 1
+#define FA_COUNT (sizeof(fa_params) / sizeof(fa_params[0]))
+
+static char fa_saved[FA_COUNT];
 
 static int write_all(const struct target *t, int fd, size_t size)
 {
@@ -144,13 +152,13 @@ void target_close(struct target *t, bool reset)
 	close(fd);
 }
 
-static int fa_write(char c)
+static int fa_write(size_t param, char c)
 {
-	int fd = open(FA_PARAM, O_WRONLY);
+	int fd = open(fa_params[param], O_WRONLY);
 
 	if (fd < 0 || write(fd, &c, 1) != 1) {
 		fprintf(stderr, "mmap_bench: cannot set %s to %c: %s\n",
-			FA_PARAM, c, strerror(errno));
+			fa_params[param], c, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -158,33 +166,50 @@ static int fa_write(char c)
 	return close(fd);
 }
 
-int target_select(const struct target *t)
+bool target_has_fault_around(const struct target *t)
 {
-	if (t->kind != TARGET_SCULL || t->fault_around < 0)
-		return 0;
-	return fa_write(t->fault_around ? 'Y' : 'N');
+	return t->kind == TARGET_SCULL || strcmp(t->name, "simplen") == 0;
 }
 
-int fault_around_save(void)
+int target_select(const struct target *t)
 {
-	int fd = open(FA_PARAM, O_RDONLY);
-
-	fa_saved = 0;
-	if (fd < 0)
+	if (!target_has_fault_around(t) || t->fault_around < 0)
 		return 0;
-	if (read(fd, &fa_saved, 1) != 1)
-		fa_saved = 0;
-	close(fd);
-	return fa_saved;
+	return fa_write(t->kind == TARGET_SCULL ? FA_SCULL : FA_SIMPLE,
+			t->fault_around ? 'Y' : 'N');
+}
+
+void fault_around_save(void)
+{
+	size_t i;
+
+	for (i = 0; i < FA_COUNT; i++) {
+		int fd = open(fa_params[i], O_RDONLY);
+
+		fa_saved[i] = 0;
+		if (fd < 0)
+			continue;
+		if (read(fd, &fa_saved[i], 1) != 1)
+			fa_saved[i] = 0;
+		close(fd);
+	}
 }
 
 void fault_around_restore(void)
 {
-	if (fa_saved)
-		fa_write(fa_saved);
+	size_t i;
+
+	for (i = 0; i < FA_COUNT; i++)
+		if (fa_saved[i])
+			fa_write(i, fa_saved[i]);
 }
 
-bool fault_around_writable(void)
+const char *fault_around_unwritable(void)
 {
-	return access(FA_PARAM, W_OK) == 0;
+	size_t i;
+
+	for (i = 0; i < FA_COUNT; i++)
+		if (access(fa_params[i], W_OK))
+			return fa_params[i];
+	return NULL;
 }

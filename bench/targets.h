@@ -19,7 +19,7 @@ struct target {
 	char name[32];		/* "scullp0", "anon", ... */
 	char path[64];		/* device node; empty for anon and memfd */
 	enum target_kind kind;
-	int fault_around;	/* scull: 1 or 0; others: -1 */
+	int fault_around;	/* scull, simplen: 1 or 0; others: -1 */
 	int fd;			/* -1 for anon */
 };
 
@@ -39,18 +39,23 @@ int target_order(const struct target *t);
  * order and qset back. */
 void target_close(struct target *t, bool reset);
 
+/* Whether @t has a fault_around switch: scull devices and simplen. */
+bool target_has_fault_around(const struct target *t);
+
 /*
- * Set scull_core's fault_around parameter (read at mmap time) for a scull
- * target; no-op for the others. Return 0, or -1 (printed).
+ * Set the fault_around parameter (read at mmap time) of @t's module
+ * (scull_core or simple) to @t->fault_around; no-op for targets without
+ * one. Return 0, or -1 (printed).
  */
 int target_select(const struct target *t);
 
-/* The parameter as found at start ('Y' or 'N'), restored by
- * fault_around_restore(); 0 if it cannot be read. */
-int fault_around_save(void);
+/* Note both parameters as found at start, put back by
+ * fault_around_restore(). */
+void fault_around_save(void);
 void fault_around_restore(void);
 
-/* Whether fault_around can be switched (scull_core loaded, root). */
-bool fault_around_writable(void);
+/* The first parameter that cannot be written (module not loaded, not
+ * root), or NULL. */
+const char *fault_around_unwritable(void);
 
 #endif /* BENCH_TARGETS_H */

@@ -28,7 +28,8 @@
  *	or read before anything is written to it
  * @free: release a quantum returned by @alloc with the same order
  * @page: the struct page holding page @index (0 .. (1 << order) - 1) of the
- *	quantum; must not sleep (called from the fault path)
+ *	quantum; called once per page when the quantum is allocated (the
+ *	core keeps the answers for the fault path)
  */
 struct scull_mem_ops {
 	const char *name;

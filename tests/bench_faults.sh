@@ -7,9 +7,10 @@
 # the range.
 #  - /dev/simpler is mapped whole by mmap: no fault when touched;
 #  - /dev/simplen and scull without fault-around: one fault per page;
-#  - scull with fault-around: at most one fault per 16 pages, also in the
-#    first page of every page table (scull_vma_fault maps the window when
-#    ->map_pages could not), in the table and in the scaling figure;
+#  - with fault-around: at most one fault per 16 pages, also in the first
+#    page of every page table (scull_vma_fault maps the window when
+#    ->map_pages could not; simplen maps it from ->fault), in the table and,
+#    for scull, in the scaling figure;
 #  - the scaling ratio is reported for scullp and scullv.
 
 . "$LDD3_ROOT/tests/lib/tap.sh"
@@ -51,10 +52,10 @@ fault_count() {
 
 fault_count read_touch_faults simpler - -eq 0
 fault_count write_touch_faults simpler - -eq 0
-fault_count read_touch_faults simplen - -eq "$pages"
-for dev in scullp0 scullv0; do
+for dev in simplen scullp0 scullv0; do
 	fault_count read_touch_faults "$dev" 1 -le $((pages / 16))
 	fault_count read_touch_faults "$dev" 0 -eq "$pages"
+	fault_count write_touch_faults "$dev" 1 -eq "$pages"
 	fault_count write_touch_faults "$dev" 0 -eq "$pages"
 done
 
@@ -71,8 +72,10 @@ for m in scullp scullv; do
 	done
 done
 
-check "the parameter fault_around is left as it was (Y)" \
-	grep -qx Y /sys/module/scull_core/parameters/fault_around
+for m in scull_core simple; do
+	check "$m's parameter fault_around is left as it was (Y)" \
+		grep -qx Y "/sys/module/$m/parameters/fault_around"
+done
 check "scullp and scullv are left empty, with their default qset" \
 	test -z "$(grep -v 'size 0, qset 500,' /proc/scullpmem /proc/scullvmem)"
 

@@ -4,7 +4,8 @@
 # mapper --touch faults in every page and reports the faults (getrusage).
 # The count tells how a driver maps: a fault handler (scullp, scullv,
 # /dev/simplen, and /dev/zero's anonymous pages) takes one minor fault per
-# page, remap_pfn_range at mmap time (/dev/simpler) takes none.
+# page, or fewer with fault-around; remap_pfn_range at mmap time
+# (/dev/simpler) takes none.
 
 . "$LDD3_ROOT/tests/lib/mapper.sh"
 n=16
@@ -33,19 +34,34 @@ check "mapper --touch on a file: $n pages, 1..$n minor faults ($got)" \
 	test "${got%%:*}" = "touched $n pages" -a "${minor:-0}" -ge 1 \
 	-a "${minor:-0}" -le $n
 
-# scull maps the neighbours of a fault too (fault-around, scull_core's
-# fault_around parameter, on by default, read at mmap): fewer faults than
-# pages with it, exactly one per page without it.
-param=/sys/module/scull_core/parameters/fault_around
-around=$(cat "$param" 2>/dev/null)
-trap 'rm -rf "$tmp"; [ -n "$around" ] && echo "$around" >"$param"' EXIT
-for f in /dev/scullp0 /dev/scullp1 /dev/scullp2 /dev/scullp3 \
-	 /dev/scullv0 /dev/scullv1 /dev/scullv2 /dev/scullv3; do
+# scull and /dev/simplen map the neighbours of a read fault too
+# (fault-around: the fault_around parameter of scull_core and of simple, on
+# by default, read at mmap): fewer faults than pages with it, exactly one
+# per page without it.
+params=(/sys/module/scull_core/parameters/fault_around
+	/sys/module/simple/parameters/fault_around)
+saved=()
+for p in "${params[@]}"; do
+	saved+=("$(cat "$p" 2>/dev/null)")
+done
+restore_params() {
+	local i
+
+	for i in "${!params[@]}"; do
+		[ -z "${saved[i]}" ] || echo "${saved[i]}" >"${params[i]}"
+	done
+}
+trap 'rm -rf "$tmp"; restore_params' EXIT
+
+# fault_around_faults FILE PARAM: one fault per page with PARAM off, from a
+# page boundary or not; fewer with it on.
+fault_around_faults() {
+	local f=$1 param=$2 got minor
+
 	if [ ! -c "$f" ] || [ ! -w "$param" ]; then
 		not_ok "$f and $param exist"
-		continue
+		return
 	fi
-	head -c $(((n + 1) * page)) /dev/zero >"$f"
 	echo N >"$param"
 	touch_faults "$f" 0 $n $n
 	touch_faults "$f" $((page / 2)) $((n + 1)) $((n + 1))
@@ -55,17 +71,19 @@ for f in /dev/scullp0 /dev/scullp1 /dev/scullp2 /dev/scullp3 \
 	check "mapper --touch $f with fault-around: 1..$((n - 1)) faults ($got)" \
 		test "${got%%:*}" = "touched $n pages" -a "${minor:-0}" -ge 1 \
 		-a "${minor:-0}" -lt $n
+}
+
+for f in /dev/scullp0 /dev/scullp1 /dev/scullp2 /dev/scullp3 \
+	 /dev/scullv0 /dev/scullv1 /dev/scullv2 /dev/scullv3; do
+	[ ! -c "$f" ] || head -c $(((n + 1) * page)) /dev/zero >"$f"
+	fault_around_faults "$f" "${params[0]}"
 done
+fault_around_faults /dev/simplen "${params[1]}"
 
 if [ -c /dev/simpler ]; then
 	touch_faults /dev/simpler 0 $n 0
 else
 	not_ok "/dev/simpler exists"
-fi
-if [ -c /dev/simplen ]; then
-	touch_faults /dev/simplen 0 $n $n
-else
-	not_ok "/dev/simplen exists"
 fi
 
 tap_done

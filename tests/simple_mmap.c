@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * simple.ko: what mmap of /dev/simpler (remap_pfn_range at mmap time) and
- * /dev/simplen (one page per fault) does, on the RAM buffer (default) or on
+ * /dev/simplen (pages installed by its fault handler) does, on the RAM buffer (default) or on
  * a device memory window (phys_size= set; tests/host/simple_ivshmem.sh runs
  * this program that way).
  *
@@ -15,7 +15,9 @@
  *   - PROT_WRITE with MAP_SHARED on an O_RDONLY descriptor: EACCES;
  *   - mremap: growing simpler fails with EFAULT; simplen on RAM grows, the
  *     pages inside the region work, the page past it raises SIGBUS;
- *   - simplen installs one page per fault (RSS grows page by page).
+ *   - simplen installs one page per fault (RSS grows page by page) with
+ *     fault_around=0; with fault_around (the default) a read fault maps
+ *     the 16-page window around it and a write fault one page.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -455,21 +457,83 @@ TEST_F(simple, mremap_shrinks_and_moves)
 	shrink_and_move(_metadata, self->nfd, self->page, self->buf);
 }
 
-TEST_F(simple, simplen_maps_one_page_per_fault)
+/* Set simple's fault_around parameter, which is read at mmap time. */
+static int set_fault_around(int on)
+{
+	FILE *f = fopen("/sys/module/simple/parameters/fault_around", "w");
+	int bad;
+
+	if (!f)
+		return -1;
+	bad = fputs(on ? "Y" : "N", f) < 0;
+	return fclose(f) || bad ? -1 : 0;
+}
+
+TEST_F(simple, simplen_without_fault_around_maps_one_page_per_fault)
 {
 	unsigned char *n, v;
+	int err;
 
 	if (self->phys)
 		SKIP(return, "device memory is VM_PFNMAP: RSS does not count it");
 	ASSERT_LE(4 * self->page, self->size);
+	ASSERT_EQ(0, set_fault_around(0));
 	n = mmap(NULL, 4 * self->page, PROT_READ, MAP_SHARED, self->nfd, 0);
-	ASSERT_NE(MAP_FAILED, n);
+	err = errno;
+	ASSERT_EQ(0, set_fault_around(1));
+	ASSERT_NE(MAP_FAILED, n) TH_LOG("mmap: %s", strerror(err));
 	EXPECT_EQ(0, smaps_rss(n)) TH_LOG("pages mapped at mmap time");
 	ASSERT_EQ(0, touch(n + 2 * self->page, &v));
 	EXPECT_EQ((long)self->page / 1024, smaps_rss(n));
 	ASSERT_EQ(0, touch(n, &v));
 	EXPECT_EQ(2 * (long)self->page / 1024, smaps_rss(n));
 	munmap(n, 4 * self->page);
+}
+
+/*
+ * With fault_around (the default), a read fault maps the 64 KiB aligned
+ * window around it (16 pages), a write fault one page, and a read fault
+ * next to a page already mapped maps the rest of the window around it.
+ * The mapping is placed at a 64 KiB aligned address so that its 32 pages
+ * are exactly two windows.
+ */
+TEST_F(simple, simplen_fault_around_maps_the_window_of_a_read_fault)
+{
+	const size_t win = 64 << 10, len = 2 * win;
+	unsigned char *r, *n, v;
+	long kb = (long)win / 1024;
+
+	if (self->phys)
+		SKIP(return, "device memory: one page per fault");
+	if (self->page != 4096)
+		SKIP(return, "the window is 16 pages of 4 KiB");
+	/* self->buf holds the expected bytes, then what read() returns. */
+	ASSERT_LE(2 * len, self->size);
+	ASSERT_EQ(0, fill(self->rfd, self->buf, self->size, 10));
+	r = mmap(NULL, len + win, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	n = (unsigned char *)(((uintptr_t)r + win - 1) & ~(uintptr_t)(win - 1));
+	ASSERT_EQ(n, mmap(n, len, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED, self->nfd, 0))
+		TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(0, smaps_rss(n)) TH_LOG("pages mapped at mmap time");
+	/* A read fault: its window, the second one, whole. */
+	ASSERT_EQ(0, touch(n + 20 * self->page, &v));
+	EXPECT_EQ(kb, smaps_rss(n));
+	/* A write fault: that page only. */
+	n[5 * self->page] = (unsigned char)~self->buf[5 * self->page];
+	EXPECT_EQ(kb + (long)self->page / 1024, smaps_rss(n));
+	/* A read fault beside it: the rest of the first window. */
+	ASSERT_EQ(0, touch(n + 6 * self->page, &v));
+	EXPECT_EQ(2 * kb, smaps_rss(n));
+	/* Every page shows the buffer, the written byte included. */
+	self->buf[5 * self->page] = (unsigned char)~self->buf[5 * self->page];
+	EXPECT_EQ(-1, first_bad_page(n, self->buf, len, self->page));
+	ASSERT_EQ((ssize_t)len, pread(self->rfd, self->buf + len, len, 0));
+	EXPECT_EQ(0, memcmp(self->buf, self->buf + len, len))
+		TH_LOG("read() disagrees with the mapping");
+	munmap(r, len + win);
 }
 
 TEST_HARNESS_MAIN
