@@ -113,14 +113,7 @@ tests/vm $kernel --timeout 600 \
 	--qemu-arg -device --qemu-arg ivshmem-plain,memdev=hm \
 	-- bash tests/host/simple_ivshmem.sh --guest "$dir" >"$dir/guest.log" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "guest: $(sed -E 's/^ok [0-9]+ //' <<<"$line")" ;;
-	"not ok "*) not_ok "guest: $(sed -E 's/^not ok [0-9]+ //' <<<"$line")" ;;
-	1..*) ;;
-	*) diag "$line" ;;
-	esac
-done <"$dir/guest.log"
+tap_relay guest "$dir/guest.log"
 check "the VM ran the guest half with a clean kernel log (tests/vm: $rc)" \
 	test "$rc" = 0
 check "the host file backing BAR 2 holds exactly the last pattern" \

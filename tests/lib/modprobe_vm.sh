@@ -9,7 +9,7 @@
 # tests/lib/modprobe-guest there and report its results as this test's own,
 # each prefixed with WHAT. The headers of $LDD3_KDIR give Module.symvers.
 modprobe_in_vm() {
-	local what=$1 tree=$2 dir=$3 kroot out rc line
+	local what=$1 tree=$2 dir=$3 kroot out rc
 
 	kroot=$(kernel_root "$LDD3_KERNEL") || {
 		not_ok "$what: the test kernel's modules are unpacked"
@@ -20,14 +20,7 @@ modprobe_in_vm() {
 		tests/lib/modprobe-guest "$tree" "$kroot" "$dir" \
 		"$LDD3_KDIR/Module.symvers" >"$out" 2>&1
 	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok "$what: $(sed -E 's/^ok [0-9]+ //' <<<"$line")" ;;
-		"not ok "*) not_ok "$what: $(sed -E 's/^not ok [0-9]+ //' <<<"$line")" ;;
-		1..*) ;;
-		*) diag "$line" ;;
-		esac
-	done <"$out"
+	tap_relay "$what" "$out"
 	rm -f "$out"
 	check "$what: the guest ends with status 0 and a clean kernel log" \
 		test "$rc" = 0

@@ -5,6 +5,8 @@
 #   check "what is asserted" CMD [ARG...]        ok when CMD exits 0
 #   check_fails "what is asserted" CMD [ARG...]  ok when CMD exits non-zero
 #   ok "what"; not_ok "what"; diag "text"; tap_done
+#   tap_relay PREFIX FILE    the TAP results in FILE (a guest's) as this
+#                            test's own, each named "PREFIX: what"
 # The plan is printed at the end (TAP allows that); tap_done exits 1 if any
 # assertion failed.
 
@@ -36,6 +38,19 @@ check_fails() {
 	local what=$1
 	shift
 	if "$@"; then not_ok "$what"; else ok "$what"; fi
+}
+
+tap_relay() {
+	local prefix=$1 line
+
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "$prefix: $(sed -E 's/^ok [0-9]+ //' <<<"$line")" ;;
+		"not ok "*) not_ok "$prefix: $(sed -E 's/^not ok [0-9]+ //' <<<"$line")" ;;
+		1..*) ;;
+		*) diag "$line" ;;
+		esac
+	done <"$2"
 }
 
 tap_done() {
