@@ -13,6 +13,8 @@
 # make stress     the seeded stress test alone, STRESS_SECONDS (60) long;
 #                 STRESS_SEED=N replays a run; KERNEL=VER|VMLINUZ picks the
 #                 kernel, DEBUG=1 the debug kernel (as check-debug does)
+# make fuzz       trinity against scullp0 and scullv0 on the debug kernel;
+#                 FUZZ_OPS (200000) calls, FUZZ_SEED=N replays
 # make load       insmod the modules into the running kernel (root)
 # make unload     rmmod them
 # make clean      remove every build product
@@ -62,6 +64,12 @@ stress:
 	LDD3_VM_TIMEOUT=$$(($(STRESS_SECONDS) + 1200)) \
 	$(if $(DEBUG),tests/check-debug,tests/run $(if $(KERNEL),--kernel $(KERNEL))) \
 		scull_stress
+
+.PHONY: fuzz
+FUZZ_OPS ?= 200000
+fuzz:
+	tests/fuzz --ops $(FUZZ_OPS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		$(if $(KERNEL),--kernel $(KERNEL))
 
 # make matrix: build and test every supported kernel, print a table.
 .PHONY: matrix

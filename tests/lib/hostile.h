@@ -204,10 +204,19 @@ TEST_F(hostile, length_zero)
 
 TEST_F(hostile, unaligned_offset)
 {
+	char buf[10];
+
 	EXPECT_EQ(EINVAL, hostile_mmap_errno(self->fd, self->page, PROT_READ,
 					     MAP_SHARED, 1));
 	EXPECT_EQ(EINVAL, hostile_mmap_errno(self->fd, self->page, PROT_READ,
 					     MAP_SHARED, self->page + 17));
+	/* read() and write() take any offset, across a page boundary too. */
+	ASSERT_EQ(10, pread(self->fd, buf, 10, self->page - 5));
+	EXPECT_EQ(hostile_byte(self, self->page - 5), buf[4]);
+	EXPECT_EQ(hostile_byte(self, self->page), buf[5]);
+	ASSERT_EQ(3, pwrite(self->fd, "xyz", 3, 2 * self->page - 1));
+	ASSERT_EQ(3, pread(self->fd, buf, 3, 2 * self->page - 1));
+	EXPECT_EQ(0, memcmp(buf, "xyz", 3));
 }
 
 TEST_F(hostile, huge_length)

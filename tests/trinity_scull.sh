@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Debian's trinity against /dev/scullp0 and /dev/scullv0 only (never a node
+# that maps memory the driver does not own): LDD3_TRINITY_OPS random calls
+# with seed LDD3_TRINITY_SEED, made by 4 children. The calls are the ones
+# that reach the drivers: mmap, mremap, munmap, mprotect, madvise, msync,
+# read/write and their vector and positional forms, lseek, ioctl; trinity's
+# other kinds of file descriptor are off, so every fd it holds is a scull
+# node. Afterwards no VMA is left and (tests/run-guest) every module
+# unloads and kmemleak finds nothing; tests/vm fails the run on any kernel
+# report. Run by tests/fuzz (make fuzz) on the debug kernel; in the suite,
+# without LDD3_TRINITY_OPS, it is skipped and says so.
+
+. "$LDD3_ROOT/tests/lib/tap.sh"
+
+if [ -z "${LDD3_TRINITY_OPS:-}" ]; then
+	ok "trinity on scullp0 and scullv0 # SKIP make fuzz runs it (LDD3_TRINITY_OPS unset)"
+	tap_done
+	exit
+fi
+ops=$LDD3_TRINITY_OPS
+seed=${LDD3_TRINITY_SEED:-1}
+calls=(mmap mremap munmap mprotect madvise msync read write readv writev
+       pread64 pwrite64 preadv pwritev lseek ioctl)
+
+# trinity takes one victim path: a directory holding the two nodes.
+victims=$(mktemp -d)
+trap 'rm -rf "$victims"' EXIT
+for n in scullp0 scullv0; do
+	mknod "$victims/$n" c "$((0x$(stat -c %t "/dev/$n")))" \
+		"$((0x$(stat -c %T "/dev/$n")))"
+done
+# Some data to map; trinity's own writes and truncating opens follow.
+head -c 1048576 /dev/urandom >/dev/scullp0
+head -c 1048576 /dev/urandom >/dev/scullv0
+
+args=(--dangerous -q -l off -N "$ops" -s "$seed" -C 4 -V "$victims"
+      "--disable-fds=sockets,pipes,perf,epoll,eventfd,pseudo,timerfd,testfile,memfd,drm")
+for c in "${calls[@]}"; do
+	args+=(-c "$c")
+done
+diag "trinity ${args[*]}"
+(cd "$victims" && trinity "${args[@]}") >/tmp/trinity.log 2>&1
+rc=$?
+tail -n 15 /tmp/trinity.log | sed 's/^/# /'
+check "trinity made $ops calls on scullp0 and scullv0 (exit $rc)" test $rc = 0
+check "trinity's children have exited" \
+	sh -c '! pgrep -x trinity-c[0-9]* >/dev/null && ! pgrep -x trinity >/dev/null'
+diag "$(grep -E '^scull.0' /proc/scullpmem /proc/scullvmem)"
+check "no VMA is left after trinity" \
+	sh -c "! grep -q 'vmas [1-9]' /proc/scullpmem /proc/scullvmem"
+tap_done
