@@ -13,8 +13,9 @@
 # make stress     the seeded stress test alone, STRESS_SECONDS (60) long;
 #                 STRESS_SEED=N replays a run; KERNEL=VER|VMLINUZ picks the
 #                 kernel, DEBUG=1 the debug kernel (as check-debug does)
-# make fuzz       trinity against scullp0 and scullv0 on the debug kernel;
-#                 FUZZ_OPS (200000) calls, FUZZ_SEED=N replays
+# make fuzz       trinity against scullp0 and scullv0; FUZZ_OPS (20000)
+#                 calls, FUZZ_SEED=N replays, KERNEL=VER|VMLINUZ picks the
+#                 kernel, DEBUG=1 the debug kernel
 # make load       insmod the modules into the running kernel (root)
 # make unload     rmmod them
 # make clean      remove every build product
@@ -66,10 +67,10 @@ stress:
 		scull_stress
 
 .PHONY: fuzz
-FUZZ_OPS ?= 200000
+FUZZ_OPS ?= 20000
 fuzz:
 	tests/fuzz --ops $(FUZZ_OPS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
-		$(if $(KERNEL),--kernel $(KERNEL))
+		$(if $(KERNEL),--kernel $(KERNEL)) $(if $(DEBUG),--debug)
 
 # make matrix: build and test every supported kernel, print a table.
 .PHONY: matrix

@@ -434,23 +434,27 @@ static int simple_file_open(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/*
- * read and write copy at most one page per step: a page never straddles
- * two chunks of the RAM buffer, and device memory goes through a bounce
- * page because copy_{to,from}_user() must not touch __iomem directly.
+/**
+ * simple_copy_iter - copy between the region and a user buffer
+ * @iter: the user buffer, as the VFS passes it to read_iter or write_iter
+ * @pos: offset in the region
+ * @count: bytes to copy, all inside the region
+ * @write: copy from @iter into the region, not from the region into @iter
+ *
+ * One page per step: a page never straddles two chunks of the RAM buffer,
+ * and device memory goes through a bounce page, because the user copy
+ * routines must not touch __iomem directly. A copy that faults stops: the
+ * bytes before the fault are copied and counted, the region past them is
+ * left as it was (unlike copy_from_user(), copy_from_iter() does not zero
+ * the rest of its destination).
+ *
+ * Return: bytes copied (0 if the first one faulted), or -ENOMEM.
  */
-static ssize_t simple_file_read(struct file *filp, char __user *buf,
-				size_t count, loff_t *ppos)
+static ssize_t simple_copy_iter(struct iov_iter *iter, loff_t pos,
+				size_t count, bool write)
 {
-	loff_t pos = *ppos;
 	void *bounce = NULL;
 	size_t done = 0;
-
-	if (pos < 0)
-		return -EINVAL;
-	if (pos >= simple_region_size || !count)
-		return 0;
-	count = min_t(u64, count, simple_region_size - pos);
 
 	if (simple_phys_mode) {
 		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
@@ -461,37 +465,52 @@ static ssize_t simple_file_read(struct file *filp, char __user *buf,
 		unsigned long off = pos + done;
 		size_t len = min_t(size_t, count - done,
 				   PAGE_SIZE - offset_in_page(off));
-		void *src;
-		size_t left;
+		void *mem = simple_phys_mode ? bounce : simple_buf_addr(off);
+		size_t copied;
 
-		if (simple_phys_mode) {
-			memcpy_fromio(bounce, simple_io + off, len);
-			src = bounce;
+		if (write) {
+			copied = copy_from_iter(mem, len, iter);
+			if (simple_phys_mode)
+				memcpy_toio(simple_io + off, bounce, copied);
 		} else {
-			src = simple_buf_addr(off);
+			if (simple_phys_mode)
+				memcpy_fromio(bounce, simple_io + off, len);
+			copied = copy_to_iter(mem, len, iter);
 		}
-		left = copy_to_user(buf + done, src, len);
-		done += len - left;
-		if (left)
+		done += copied;
+		if (copied < len)
 			break;
 		cond_resched();
 	}
 	kfree(bounce);
-
-	if (!done)
-		return -EFAULT;
-	*ppos = pos + done;
 	return done;
 }
 
-static ssize_t simple_file_write(struct file *filp, const char __user *buf,
-				 size_t count, loff_t *ppos)
+/* A read past the end of the region returns 0 (end of file). */
+static ssize_t simple_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct iovec iov = { .iov_base = (void __user *)buf };
-	struct iov_iter from;
-	loff_t pos = *ppos;
-	void *bounce = NULL;
-	size_t done = 0;
+	size_t count = iov_iter_count(to);
+	loff_t pos = iocb->ki_pos;
+	ssize_t done;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= simple_region_size || !count)
+		return 0;
+	count = min_t(u64, count, simple_region_size - pos);
+	done = simple_copy_iter(to, pos, count, false);
+	if (done <= 0)
+		return done ? done : -EFAULT;
+	iocb->ki_pos = pos + done;
+	return done;
+}
+
+/* A write at or past the end of the region gets ENOSPC: it cannot grow. */
+static ssize_t simple_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	size_t count = iov_iter_count(from);
+	loff_t pos = iocb->ki_pos;
+	ssize_t done;
 
 	if (pos < 0)
 		return -EINVAL;
@@ -500,42 +519,10 @@ static ssize_t simple_file_write(struct file *filp, const char __user *buf,
 	if (pos >= simple_region_size)
 		return -ENOSPC;
 	count = min_t(u64, count, simple_region_size - pos);
-	/*
-	 * Copy through an iov_iter, as regular files do: unlike
-	 * copy_from_user(), a copy that faults does not zero the rest of
-	 * its destination, so buffer data past the count returned stays.
-	 */
-	iov.iov_len = count;
-	iov_iter_init(&from, WRITE, &iov, 1, count);
-
-	if (simple_phys_mode) {
-		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
-		if (!bounce)
-			return -ENOMEM;
-	}
-	while (done < count) {
-		unsigned long off = pos + done;
-		size_t len = min_t(size_t, count - done,
-				   PAGE_SIZE - offset_in_page(off));
-		size_t left;
-
-		if (simple_phys_mode) {
-			left = len - copy_from_iter(bounce, len, &from);
-			memcpy_toio(simple_io + off, bounce, len - left);
-		} else {
-			left = len - copy_from_iter(simple_buf_addr(off), len,
-						    &from);
-		}
-		done += len - left;
-		if (left)
-			break;
-		cond_resched();
-	}
-	kfree(bounce);
-
-	if (!done)
-		return -EFAULT;
-	*ppos = pos + done;
+	done = simple_copy_iter(from, pos, count, true);
+	if (done <= 0)
+		return done ? done : -EFAULT;
+	iocb->ki_pos = pos + done;
 	return done;
 }
 
@@ -548,8 +535,8 @@ static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
 #define SIMPLE_FOPS(mmap_op) {						\
 	.owner = THIS_MODULE,						\
 	.open = simple_file_open,					\
-	.read = simple_file_read,					\
-	.write = simple_file_write,					\
+	.read_iter = simple_read_iter,					\
+	.write_iter = simple_write_iter,				\
 	.llseek = simple_file_llseek,					\
 	mmap_op,							\
 }
