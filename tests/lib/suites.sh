@@ -19,7 +19,8 @@ LDD3_SUITES=(bullseye bookworm trixie sid experimental)
 LDD3_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # What a build chroot holds besides linux-headers-VER. perl: W=1 runs
 # scripts/kernel-doc, a perl script until 6.17 (minbase has perl-base only).
-LDD3_CHROOT_PACKAGES="gcc make libc6-dev bc libelf-dev kmod perl"
+# sparse: tests/host/lint.sh runs C=2 on every kernel.
+LDD3_CHROOT_PACKAGES="gcc make libc6-dev bc libelf-dev kmod perl sparse"
 # Package lists older than this (minutes) are refreshed; until then a run
 # downloads nothing.
 LDD3_APT_MAX_AGE=${LDD3_APT_MAX_AGE:-1440}
