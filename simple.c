@@ -486,29 +486,15 @@ static ssize_t simple_copy_iter(struct iov_iter *iter, loff_t pos,
 	return done;
 }
 
-/* A read past the end of the region returns 0 (end of file). */
-static ssize_t simple_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/*
+ * read and write: the same bounds, but past the end of the region a read
+ * finds the end of the file and a write gets ENOSPC (the region cannot
+ * grow).
+ */
+static ssize_t simple_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
+			      bool write)
 {
-	size_t count = iov_iter_count(to);
-	loff_t pos = iocb->ki_pos;
-	ssize_t done;
-
-	if (pos < 0)
-		return -EINVAL;
-	if (pos >= simple_region_size || !count)
-		return 0;
-	count = min_t(u64, count, simple_region_size - pos);
-	done = simple_copy_iter(to, pos, count, false);
-	if (done <= 0)
-		return done ? done : -EFAULT;
-	iocb->ki_pos = pos + done;
-	return done;
-}
-
-/* A write at or past the end of the region gets ENOSPC: it cannot grow. */
-static ssize_t simple_write_iter(struct kiocb *iocb, struct iov_iter *from)
-{
-	size_t count = iov_iter_count(from);
+	size_t count = iov_iter_count(iter);
 	loff_t pos = iocb->ki_pos;
 	ssize_t done;
 
@@ -517,13 +503,23 @@ static ssize_t simple_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (!count)
 		return 0;
 	if (pos >= simple_region_size)
-		return -ENOSPC;
+		return write ? -ENOSPC : 0;
 	count = min_t(u64, count, simple_region_size - pos);
-	done = simple_copy_iter(from, pos, count, true);
+	done = simple_copy_iter(iter, pos, count, write);
 	if (done <= 0)
 		return done ? done : -EFAULT;
 	iocb->ki_pos = pos + done;
 	return done;
+}
+
+static ssize_t simple_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return simple_rw_iter(iocb, to, false);
+}
+
+static ssize_t simple_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return simple_rw_iter(iocb, from, true);
 }
 
 static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
