@@ -46,6 +46,7 @@
 
 #define ARENA_PAGES	4096	/* 16 MiB with 4 KiB pages */
 #define NR_FDS		8
+#define BUF_SIZE	((size_t)2 << 20)
 
 static const char *const nodes[] = {
 	"/dev/simpler", "/dev/simplen", "/dev/scullp0", "/dev/scullp1",
@@ -56,7 +57,7 @@ static uint64_t rng;
 static long page;
 static char *arena;
 static int fds[NR_FDS];
-static char *buf;		/* 2 MiB of our own for read/write */
+static char *buf;		/* BUF_SIZE bytes of our own for read/write */
 static unsigned long calls, maps, signals;
 
 static uint64_t rnd(void)
@@ -121,20 +122,32 @@ static int any_fd(void)
 	return fds[below(NR_FDS)];
 }
 
-/* A user buffer for read() and write(), good or hostile. */
-static char *pick_buf(void)
+/*
+ * A user buffer for read() and write(), good or hostile, and in *room how
+ * many bytes from it are the fuzzer's to lose: a read() must never run on
+ * from the arena or from buf into memory the program lives on (the kernel
+ * would fill it with device bytes, and the fuzzer would crash itself).
+ */
+static char *pick_buf(size_t *room)
 {
+	char *p;
 	size_t len;
 
 	switch (below(6)) {
 	case 0:
+		*room = SIZE_MAX;	/* EFAULT, whatever the length */
 		return NULL;
 	case 1:
+		*room = SIZE_MAX;
 		return (char *)(uintptr_t)0xffffffff81000000ULL; /* kernel */
 	case 2:
-		return arena_range(&len);	/* a device mapping, or not */
+		p = arena_range(&len);	/* a device mapping, or not */
+		*room = (size_t)(arena + (size_t)ARENA_PAGES * page - p);
+		return p;
 	default:
-		return buf + below(1 << 20);
+		p = buf + below(BUF_SIZE / 2);
+		*room = (size_t)(buf + BUF_SIZE - p);
+		return p;
 	}
 }
 
@@ -218,20 +231,23 @@ static void do_mremap(void)
 static void do_io(void)
 {
 	int fd = any_fd();
-	size_t len = pick_len() % (1 << 21);
+	size_t room, len = pick_len() % (1 << 21);
+	char *p = pick_buf(&room);
 
+	if (len > room)
+		len = room;
 	switch (below(6)) {
 	case 0:
-		(void)!read(fd, pick_buf(), len);
+		(void)!read(fd, p, len);
 		break;
 	case 1:
-		(void)!write(fd, pick_buf(), len);
+		(void)!write(fd, p, len);
 		break;
 	case 2:
-		(void)!pread(fd, pick_buf(), len, pick_off());
+		(void)!pread(fd, p, len, pick_off());
 		break;
 	case 3:
-		(void)!pwrite(fd, pick_buf(), len % (1 << 16), pick_off() %
+		(void)!pwrite(fd, p, len % (1 << 16), pick_off() %
 			      ((off_t)1 << 24));
 		break;
 	default:
@@ -252,13 +268,14 @@ static void do_ioctl(void)
 	unsigned int cmd = (rnd() & 3) ? cmds[below(14)] : (unsigned int)rnd();
 	int val = (int)below(10) - 1;
 	unsigned long arg;
+	size_t room;
 
 	switch (below(4)) {
 	case 0:
 		arg = (unsigned long)&val;
 		break;
 	case 1:
-		arg = (unsigned long)pick_buf();
+		arg = (unsigned long)pick_buf(&room);	/* an int at most */
 		break;
 	default:
 		arg = (rnd() & 1) ? below(10) : rnd();
@@ -392,9 +409,9 @@ TEST_F_TIMEOUT(fuzz, hostile_calls_leave_no_trace, 7200)
 	page = sysconf(_SC_PAGESIZE);
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
-	buf = malloc(2 << 20);
+	buf = malloc(BUF_SIZE);
 	ASSERT_NE(NULL, buf);
-	memset(buf, 'f', 2 << 20);
+	memset(buf, 'f', BUF_SIZE);
 	arena = mmap(NULL, (size_t)ARENA_PAGES * page, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, arena);
