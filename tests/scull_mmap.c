@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "probe.h"
 #include "scull_test.h"
 #include "scull_ioctl.h"
 
@@ -106,33 +107,6 @@ static long bad_page(const uint8_t *map, off_t off, size_t len,
 	return -1;
 }
 
-/*
- * Touch @p in a child with a 5 s alarm. Return 0 if the access completed,
- * else the signal that ended the child (SIGBUS expected, SIGALRM means
- * the fault was retried forever).
- */
-static int touch(volatile uint8_t *p, int write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		alarm(5);
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return WTERMSIG(status);
-	return WEXITSTATUS(status) ? -1 : 0;
-}
-
 static int set_order(int fd, int order)
 {
 	return ioctl(fd, SCULLP_IOCTORDER, order);
@@ -208,12 +182,12 @@ TEST_F(dev, sigbus_on_hole_and_past_end)
 	map = mmap(NULL, 4 * q, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   self->fd, 0);
 	ASSERT_NE(MAP_FAILED, map);
-	EXPECT_EQ(0, touch(map, 0));
-	EXPECT_EQ(0, touch(map + 2 * q + q - 1, 1));
-	EXPECT_EQ(SIGBUS, touch(map + q, 0));
-	EXPECT_EQ(SIGBUS, touch(map + q + q - 1, 1));
-	EXPECT_EQ(SIGBUS, touch(map + 3 * q, 0));
-	EXPECT_EQ(SIGBUS, touch(map + 4 * q - 1, 1));
+	EXPECT_EQ(0, touch_in_child(map, false));
+	EXPECT_EQ(0, touch_in_child(map + 2 * q + q - 1, true));
+	EXPECT_EQ(SIGBUS, touch_in_child(map + q, false));
+	EXPECT_EQ(SIGBUS, touch_in_child(map + q + q - 1, true));
+	EXPECT_EQ(SIGBUS, touch_in_child(map + 3 * q, false));
+	EXPECT_EQ(SIGBUS, touch_in_child(map + 4 * q - 1, true));
 	/* Read in this process: still SIGBUS-free where data is. */
 	EXPECT_EQ(pat(5, 1), map[5]);
 	EXPECT_EQ(pat(2 * q + 5, 1), map[2 * q + 5]);
@@ -226,7 +200,7 @@ TEST_F(dev, empty_device_maps_but_every_access_is_sigbus)
 			    self->fd, 0);
 
 	ASSERT_NE(MAP_FAILED, map);
-	EXPECT_EQ(SIGBUS, touch(map, 0));
+	EXPECT_EQ(SIGBUS, touch_in_child(map, false));
 	munmap(map, self->page);
 }
 
@@ -242,7 +216,7 @@ TEST_F(dev, last_partial_page_maps_beyond_it_sigbus)
 	/* The rest of the last page is device memory, zero-filled. */
 	EXPECT_EQ(0, map[2 * p - 1]);
 	/* Past the last page, even inside an allocated quantum. */
-	EXPECT_EQ(SIGBUS, touch(map + 2 * p, 0));
+	EXPECT_EQ(SIGBUS, touch_in_child(map + 2 * p, false));
 	munmap(map, 3 * p);
 }
 
@@ -257,7 +231,7 @@ TEST_F(dev, mremap_growth_past_end_is_sigbus)
 	grown = mremap(map, p, self->quantum + p, MREMAP_MAYMOVE);
 	ASSERT_NE(MAP_FAILED, grown) TH_LOG("mremap: %s", strerror(errno));
 	EXPECT_EQ(pat(self->quantum - 1, 4), grown[self->quantum - 1]);
-	EXPECT_EQ(SIGBUS, touch(grown + self->quantum, 0));
+	EXPECT_EQ(SIGBUS, touch_in_child(grown + self->quantum, false));
 	munmap(grown, self->quantum + p);
 }
 
@@ -505,9 +479,10 @@ TEST_F(dev, fault_around_respects_holes_and_end)
 		int expect = (i == 1 || (i >= 5 && i <= 8) || i >= 10) ?
 			     SIGBUS : 0;
 
-		EXPECT_EQ(expect, touch(map + i * p, 0)) TH_LOG("page %ld", i);
+		EXPECT_EQ(expect, touch_in_child(map + i * p, false))
+			TH_LOG("page %ld", i);
 	}
-	EXPECT_EQ(SIGBUS, touch(map + 20 * p, 0));
+	EXPECT_EQ(SIGBUS, touch_in_child(map + 20 * p, false));
 	munmap(map, len);
 }
 

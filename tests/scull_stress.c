@@ -49,12 +49,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "probe.h"
 #include "scull_ioctl.h"
 
 #define MAX_PROCS	16
@@ -1333,19 +1333,6 @@ static size_t simple_size(void)
 	fputc('\n', stdout);						\
 	fflush(stdout);							\
 } while (0)
-
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	char *end;
-	long ma, mi;
-
-	if (uname(&u))
-		return false;
-	ma = strtol(u.release, &end, 10);
-	mi = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
-	return ma > major || (ma == major && mi >= minor);
-}
 
 static int run_cmd(const char *cmd)
 {

@@ -31,43 +31,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "simple_test.h"
 
 #define SIMPLER "/dev/simpler"
 #define SIMPLEN "/dev/simplen"
-
-/* A parameter of simple.ko from /sys/module/simple/parameters. */
-static unsigned long long simple_param(const char *name)
-{
-	char path[128], buf[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/simple/parameters/%s", name);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		fprintf(stderr, "cannot read %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	fclose(f);
-	if (buf[0] == 'Y' || buf[0] == 'N')
-		return buf[0] == 'Y';
-	return strtoull(buf, NULL, 0);
-}
-
-/* The live VMA count the driver reports for NODE ("simpler"/"simplen"). */
-static int simple_mappings(const char *node)
-{
-	char path[128], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/simple/%s/mappings", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] ? (int)strtol(buf, NULL, 10) : -1;
-}
 
 /* Whether /proc/self/maps lists a mapping of a simple node. */
 static int simple_in_maps(void)

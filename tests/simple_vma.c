@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "simple_test.h"
 
 #define OPEN_LINE "Simple VMA open, virt "
 #define PHYS ", phys "
@@ -79,38 +80,6 @@ static void kmsg_read(int fd, struct trace *t)
 	}
 }
 
-static int mappings(const char *node)
-{
-	char path[128], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/simple/%s/mappings", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] ? (int)strtol(buf, NULL, 10) : -1;
-}
-
-static unsigned long long param(const char *name)
-{
-	char path[128], buf[64] = "0";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/simple/parameters/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			strcpy(buf, "0");
-		fclose(f);
-	}
-	if (buf[0] == 'Y' || buf[0] == 'N')
-		return buf[0] == 'Y';
-	return strtoull(buf, NULL, 0);
-}
-
 /* The physical address behind ADDR (mapped and touched), from pagemap. */
 static unsigned long phys_of(void *addr)
 {
@@ -161,7 +130,7 @@ FIXTURE_VARIANT_ADD(vma, simplen)
 	kmsg_read(self->kmsg, &self->t);				\
 	EXPECT_EQ(opened, self->t.opens);				\
 	EXPECT_EQ(closed, self->t.closes);				\
-	EXPECT_EQ(live, mappings(variant->node));			\
+	EXPECT_EQ(live, simple_mappings(variant->node));			\
 } while (0)
 
 FIXTURE_SETUP(vma)
@@ -175,7 +144,7 @@ FIXTURE_SETUP(vma)
 	ASSERT_LE(0, self->kmsg) TH_LOG("/dev/kmsg: %s", strerror(errno));
 	self->fd = open(path, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", path, strerror(errno));
-	ASSERT_EQ(0, mappings(variant->node));
+	ASSERT_EQ(0, simple_mappings(variant->node));
 
 	self->map = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 self->fd, 0);
@@ -223,7 +192,7 @@ TEST_F(vma, plain_map_unmap)
 	 * phys_start on device memory; on RAM, what pagemap says for offset
 	 * 0 of /dev/simplen (pagemap skips the VM_PFNMAP VMAs of simpler).
 	 */
-	expect = param("phys_size") ? param("phys_start") :
+	expect = simple_param("phys_size") ? simple_param("phys_start") :
 				      ram_phys0(self->page);
 	ASSERT_NE(0, expect) TH_LOG("pagemap gives no address");
 	EXPECT_EQ(expect, logged);
@@ -271,7 +240,7 @@ TEST_F(vma, partial_munmap_splits)
 	/* Unmap the second page: two VMAs remain, [0] and [2, 3]. */
 	ASSERT_EQ(0, munmap(self->map + self->page, self->page));
 	kmsg_read(self->kmsg, &self->t);
-	live = mappings(variant->node);
+	live = simple_mappings(variant->node);
 	EXPECT_EQ(2, live);
 	EXPECT_EQ(1, self->t.opens - self->t.closes);
 	EXPECT_LE(1, self->t.opens) TH_LOG("the split opened no VMA");
@@ -288,12 +257,12 @@ TEST_F(vma, mprotect_part_splits)
 	ASSERT_EQ(0, mprotect(self->map + self->page, 2 * self->page,
 			      PROT_READ));
 	kmsg_read(self->kmsg, &self->t);
-	EXPECT_EQ(3, mappings(variant->node));
+	EXPECT_EQ(3, simple_mappings(variant->node));
 	EXPECT_EQ(2, self->t.opens - self->t.closes);
 	ASSERT_EQ(0, mprotect(self->map, self->len, PROT_READ | PROT_WRITE));
 	kmsg_read(self->kmsg, &self->t);
 	EXPECT_EQ(0, self->t.opens - self->t.closes);
-	EXPECT_EQ(3, mappings(variant->node));
+	EXPECT_EQ(3, simple_mappings(variant->node));
 	ASSERT_EQ(0, munmap(self->map, self->len));
 	EXPECT_TRACE(0, 3, 0);
 }
@@ -338,8 +307,8 @@ TEST_F(vma, rmmod_fails_while_mapped)
 	ASSERT_NE(NULL, root) TH_LOG("LDD3_ROOT is not set");
 	snprintf(cmd, sizeof(cmd),
 		 "insmod %s/simple.ko size=%llu phys_start=%llu phys_size=%llu phys_wc=%d",
-		 root, param("size"), param("phys_start"), param("phys_size"),
-		 (int)param("phys_wc"));
+		 root, simple_param("size"), simple_param("phys_start"),
+		 simple_param("phys_size"), (int)simple_param("phys_wc"));
 	self->map[0] = 5;
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;

@@ -22,9 +22,10 @@
 #include <grp.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "probe.h"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -112,33 +113,6 @@ static char hostile_byte(const struct _test_data_hostile *self, size_t i)
 	return (char)('a' + i / self->page);
 }
 
-/*
- * Touch @p (read, or write a byte) in a child with a 5 s alarm; return 0,
- * or the signal that ended the child (SIGALRM: the fault never finished).
- * The atomic accesses are there so that the compiler keeps them.
- */
-static int hostile_touch(char *p, bool write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		alarm(5);
-		if (write)
-			__atomic_store_n(p, 'w', __ATOMIC_RELAXED);
-		else
-			(void)__atomic_load_n(p, __ATOMIC_RELAXED);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return WTERMSIG(status);
-	return WEXITSTATUS(status) ? -1 : 0;
-}
-
 /* mmap() that must fail with @err; unmaps if it did not. */
 static int hostile_mmap_errno(int fd, size_t len, int prot, int flags,
 			      off_t off)
@@ -150,20 +124,6 @@ static int hostile_mmap_errno(int fd, size_t len, int prot, int flags,
 		return 0;
 	}
 	return errno;
-}
-
-/* Whether the running kernel is at least @major.@minor. */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	char *end;
-	long ma, mi;
-
-	if (uname(&u))
-		return false;
-	ma = strtol(u.release, &end, 10);
-	mi = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
-	return ma > major || (ma == major && mi >= minor);
 }
 
 TEST_F(hostile, offset_past_the_end)
@@ -181,7 +141,7 @@ TEST_F(hostile, offset_past_the_end)
 	p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd, off);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	/* ...but nothing is there to touch. */
-	EXPECT_EQ(SIGBUS, hostile_touch(p, false));
+	EXPECT_EQ(SIGBUS, touch_in_child(p, false));
 	munmap(p, self->page);
 }
 
@@ -239,8 +199,8 @@ TEST_F(hostile, huge_length)
 	p = mmap(NULL, huge, PROT_READ, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(hostile_byte(self, 5), p[5]);
-	EXPECT_EQ(SIGBUS, hostile_touch(p + huge / 2, false));
-	EXPECT_EQ(SIGBUS, hostile_touch(p + huge - 1, false));
+	EXPECT_EQ(SIGBUS, touch_in_child(p + huge / 2, false));
+	EXPECT_EQ(SIGBUS, touch_in_child(p + huge - 1, false));
 	munmap(p, huge);
 }
 
@@ -319,7 +279,7 @@ TEST_F(hostile, mremap_growth)
 	EXPECT_EQ(hostile_byte(self, 3 * pg), g[3 * pg]);
 	/* Past the data (scull) or the 1 MiB buffer: SIGBUS. */
 	if (variant->scull)
-		EXPECT_EQ(SIGBUS, hostile_touch(g + 4 * pg, false));
+		EXPECT_EQ(SIGBUS, touch_in_child(g + 4 * pg, false));
 	munmap(g, 8 * pg);
 }
 

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small probes the test programs share: what one access to a mapping does
+ * (it may kill the process, so it runs in a child) and which kernel runs.
+ */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * Touch @p (read, or write a byte) in a child with a 5 s alarm. Return 0
+ * if the access completed, else the signal that ended the child (SIGBUS
+ * where the device has no page; SIGALRM means the fault never finished),
+ * or -1 if fork or wait failed. The atomic accesses keep the compiler
+ * from dropping them.
+ */
+static inline int touch_in_child(void *p, bool write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		alarm(5);
+		if (write)
+			__atomic_store_n((char *)p, 'w', __ATOMIC_RELAXED);
+		else
+			(void)__atomic_load_n((char *)p, __ATOMIC_RELAXED);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	return WEXITSTATUS(status) ? -1 : 0;
+}
+
+/* Whether the running kernel is at least @major.@minor. */
+static inline bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	char *end;
+	long ma, mi;
+
+	if (uname(&u))
+		return false;
+	ma = strtol(u.release, &end, 10);
+	mi = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+#endif /* PROBE_H */
