@@ -18,7 +18,7 @@ src=$PWD
 if [ -n "${LDD3_LINT_KDIR:-}" ]; then
 	kdir=$LDD3_LINT_KDIR
 	src=$(mktemp -d)
-	cp -r Kbuild include ./*.c "$src"/
+	cp -r Kbuild dkms.conf include ./*.c "$src"/
 fi
 ksft=$(kselftest_dir) || exit 2
 checkpatch="$ksft/../../../scripts/checkpatch.pl"
