@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/cache.sh
 . tests/lib/modprobe_vm.sh
-ver=${LDD3_KERNEL:?tests/run sets LDD3_KERNEL}
+ver=${LDD3_KERNEL_RELEASE:?tests/run sets LDD3_KERNEL_RELEASE}
 
 if [ ! -f "/lib/modules/$ver/build/Makefile" ]; then
 	ok "dkms # SKIP dkms builds against /lib/modules/$ver/build: this machine's suite only"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/cache.sh
 . tests/lib/modprobe_vm.sh
-ver=${LDD3_KERNEL:?tests/run sets LDD3_KERNEL}
+ver=${LDD3_KERNEL_RELEASE:?tests/run sets LDD3_KERNEL_RELEASE}
 kdir=${LDD3_KDIR:?tests/run sets LDD3_KDIR}
 
 if [ ! -f "$kdir/include/generated/utsrelease.h" ]; then

@@ -11,6 +11,10 @@
 modprobe_in_vm() {
 	local what=$1 tree=$2 dir=$3 kroot out rc
 
+	if [ -f "$LDD3_KERNEL" ]; then
+		ok "$what: modprobe in the VM # SKIP $LDD3_KERNEL was built here (the debug kernel): it has no overlayfs for the install tree and no package; Debian's kernels run this"
+		return
+	fi
 	kroot=$(kernel_root "$LDD3_KERNEL") || {
 		not_ok "$what: the test kernel's modules are unpacked"
 		return
