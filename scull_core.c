@@ -269,17 +269,18 @@ EXPORT_SYMBOL_GPL(scull_release);
 
 /*
  * read() and write() go one quantum at a time (the book returned after one
- * quantum; these go on until the request is done or a copy faults).
- * trim_sem, held shared, keeps the quanta alive across the copies; no
+ * quantum; these go on until the request is done or a copy faults). They
+ * are read_iter and write_iter, so readv(), writev() and preadv2() work
+ * too. trim_sem, held shared, keeps the quanta alive across the copies; no
  * mutex is held there, so the user buffer may be a mapping of this or
  * another scull device.
  */
-ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
-		   loff_t *f_pos)
+ssize_t scull_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct scull_dev *dev = filp->private_data;
-	loff_t pos = *f_pos, size;
-	size_t qsize, offset, chunk, left, done = 0;
+	struct scull_dev *dev = iocb->ki_filp->private_data;
+	size_t count = iov_iter_count(to);
+	loff_t pos = iocb->ki_pos, size;
+	size_t qsize, offset, chunk, copied, done = 0;
 	struct scull_quantum *quantum;
 	void *from;
 
@@ -307,10 +308,10 @@ ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
 			chunk = min_t(size_t, chunk, PAGE_SIZE);
 			from = page_address(ZERO_PAGE(0));
 		}
-		left = copy_to_user(buf + done, from, chunk);
-		done += chunk - left;
-		pos += chunk - left;
-		if (left)
+		copied = copy_to_iter(from, chunk, to);
+		done += copied;
+		pos += copied;
+		if (copied < chunk)
 			break;
 		cond_resched();
 	}
@@ -318,34 +319,31 @@ out:
 	up_read(&dev->trim_sem);
 	if (!done && count && pos < size)
 		return -EFAULT;
-	*f_pos = pos;
+	iocb->ki_pos = pos;
 	return done;
 }
-EXPORT_SYMBOL_GPL(scull_read);
+EXPORT_SYMBOL_GPL(scull_read_iter);
 
-ssize_t scull_write(struct file *filp, const char __user *buf,
-		    size_t count, loff_t *f_pos)
+/*
+ * Unlike copy_from_user(), a copy_from_iter() that faults does not zero the
+ * rest of its destination, so device data past the count returned stays.
+ */
+ssize_t scull_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct scull_dev *dev = filp->private_data;
-	struct iovec iov = { .iov_base = (void __user *)buf };
-	struct iov_iter from;
-	loff_t pos = *f_pos;
-	size_t qsize, offset, chunk, left, done = 0;
+	struct scull_dev *dev = iocb->ki_filp->private_data;
+	size_t count = iov_iter_count(from);
+	loff_t pos = iocb->ki_pos;
+	size_t qsize, offset, chunk, copied, done = 0;
 	struct scull_quantum *quantum;
 	ssize_t ret = 0;
 
 	if (pos < 0)
 		return -EINVAL;
+	if (!count)
+		return 0;
 	if (pos >= MAX_LFS_FILESIZE)
 		return -EFBIG;
 	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
-	/*
-	 * Copy through an iov_iter, as regular files do: unlike
-	 * copy_from_user(), a copy that faults does not zero the rest of
-	 * its destination, so device data past the count returned stays.
-	 */
-	iov.iov_len = count;
-	iov_iter_init(&from, WRITE, &iov, 1, count);
 	if (down_read_killable(&dev->trim_sem))
 		return -EINTR;
 	qsize = scull_quantum_size(dev);
@@ -360,18 +358,17 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 			ret = -ENOMEM;
 			break;
 		}
-		left = chunk - copy_from_iter(quantum->addr + offset, chunk,
-					      &from);
-		done += chunk - left;
-		pos += chunk - left;
-		if (chunk - left) {
+		copied = copy_from_iter(quantum->addr + offset, chunk, from);
+		done += copied;
+		pos += copied;
+		if (copied) {
 			mutex_lock(&dev->lock);
 			if (atomic64_read(&dev->size) < pos)
 				/* Pairs with atomic64_read_acquire() (faults). */
 				atomic64_set_release(&dev->size, pos);
 			mutex_unlock(&dev->lock);
 		}
-		if (left) {
+		if (copied < chunk) {
 			ret = -EFAULT;
 			break;
 		}
@@ -380,10 +377,10 @@ ssize_t scull_write(struct file *filp, const char __user *buf,
 	up_read(&dev->trim_sem);
 	if (!done)
 		return ret;
-	*f_pos = pos;
+	iocb->ki_pos = pos;
 	return done;
 }
-EXPORT_SYMBOL_GPL(scull_write);
+EXPORT_SYMBOL_GPL(scull_write_iter);
 
 loff_t scull_llseek(struct file *filp, loff_t off, int whence)
 {
@@ -554,7 +551,7 @@ static void scull_vma_close(struct vm_area_struct *vma)
  */
 static struct page *scull_lookup_page(struct scull_dev *dev, pgoff_t pgoff)
 {
-	/* Pairs with atomic64_set_release() in scull_write(). */
+	/* Pairs with atomic64_set_release() in scull_write_iter(). */
 	u64 size = atomic64_read_acquire(&dev->size);
 	unsigned int order = dev->order;
 	struct scull_quantum *quantum;
@@ -589,7 +586,7 @@ static bool scull_map_range(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct scull_dev *dev = vma->vm_private_data;
-	/* Pairs with atomic64_set_release() in scull_write(). */
+	/* Pairs with atomic64_set_release() in scull_write_iter(). */
 	u64 size = atomic64_read_acquire(&dev->size);
 	unsigned int order = dev->order, qset = dev->qset;
 	unsigned long qnum, snum = ULONG_MAX, cur = ULONG_MAX;

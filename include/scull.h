@@ -61,10 +61,8 @@ void scull_unregister(struct scull_driver *drv);
 
 int scull_open(struct inode *inode, struct file *filp);
 int scull_release(struct inode *inode, struct file *filp);
-ssize_t scull_read(struct file *filp, char __user *buf, size_t count,
-		   loff_t *f_pos);
-ssize_t scull_write(struct file *filp, const char __user *buf, size_t count,
-		    loff_t *f_pos);
+ssize_t scull_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t scull_write_iter(struct kiocb *iocb, struct iov_iter *from);
 loff_t scull_llseek(struct file *filp, loff_t off, int whence);
 long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int scull_mmap_prepare(LDD3_MMAP_DESC *desc);
@@ -81,8 +79,8 @@ LDD3_MMAP_PREPARE_WRAPPER(scull_mmap_prepare)				\
 static const struct file_operations name = {				\
 	.owner = THIS_MODULE,						\
 	.llseek = scull_llseek,						\
-	.read = scull_read,						\
-	.write = scull_write,						\
+	.read_iter = scull_read_iter,					\
+	.write_iter = scull_write_iter,					\
 	.unlocked_ioctl = scull_ioctl,					\
 	.compat_ioctl = compat_ptr_ioctl,				\
 	ldd3_mmap_prepare_op(scull_mmap_prepare),			\

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -112,6 +113,36 @@ TEST_F(dev, write_read_back_across_quanta)
 	EXPECT_EQ(0, memcmp(in, out, len));
 	/* At the end: 0, the end of file. */
 	EXPECT_EQ(0, read(self->fd, out, 10));
+	free(in);
+	free(out);
+}
+
+/*
+ * The device has read_iter and write_iter: writev() gathers its pieces in
+ * order across a quantum boundary, preadv() scatters them back, and the
+ * file position moves by the whole count.
+ */
+TEST_F(dev, writev_and_preadv_across_a_quantum_boundary)
+{
+	size_t q = self->page << variant->order;
+	size_t len[3] = { q - 5, 10, 300 }, total = q + 305, i, k;
+	char *in = malloc(total), *out = malloc(total);
+	struct iovec iov[3];
+
+	ASSERT_NE(NULL, in);
+	ASSERT_NE(NULL, out);
+	for (i = 0; i < total; i++)
+		in[i] = (char)(i * 13 + i / 1000);
+	for (i = 0, k = 0; i < 3; k += len[i], i++)
+		iov[i] = (struct iovec){ .iov_base = in + k, .iov_len = len[i] };
+	ASSERT_EQ((ssize_t)total, writev(self->fd, iov, 3));
+	EXPECT_EQ((off_t)total, lseek(self->fd, 0, SEEK_CUR));
+	memset(out, 0, total);
+	for (i = 0, k = 0; i < 3; k += len[i], i++)
+		iov[i] = (struct iovec){ .iov_base = out + k, .iov_len = len[i] };
+	EXPECT_EQ((ssize_t)total, preadv(self->fd, iov, 3, 0));
+	EXPECT_EQ(0, memcmp(in, out, total));
+	EXPECT_EQ((off_t)total, lseek(self->fd, 0, SEEK_CUR));
 	free(in);
 	free(out);
 }
