@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * skelbuf - the life of one DMA buffer of /dev/skel (skel.ko), step by step
+ *
+ * usage: skelbuf [--remap-pfn] SIZE
+ *
+ * Allocates a buffer of SIZE bytes with SKEL_IOCALLOC, maps it at the
+ * offset the driver returns, lets the device write into it and read from
+ * it (SKEL_IOCDEVWRITE, SKEL_IOCDEVREAD), shows that the device refuses an
+ * address outside the mapping, frees the buffer while it is still mapped
+ * and unmaps it, printing the driver's counters from sysfs on the way.
+ * This is the Linux Journal article's user program (skel_malloc, mmap,
+ * skel_free) with today's interface; see include/skel_ioctl.h.
+ *
+ * Exit status: 0 if every step did what it must, 1 if one did not,
+ * 2 for a usage error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "skel_ioctl.h"
+
+#define SKEL_NODE	"/dev/skel"
+#define SKEL_SYSFS	"/sys/class/misc/skel/"
+
+static int failed;
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "skelbuf: %s: %s\n", what, strerror(errno));
+	failed = 1;
+}
+
+/* Print the driver's counters: buffers and mappings alive, bytes held. */
+static void show_counters(const char *when)
+{
+	static const char *const names[] = { "buffers", "bytes", "mappings" };
+	char path[64], val[32];
+	size_t i;
+
+	printf("%s: ", when);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), SKEL_SYSFS "%s", names[i]);
+		f = fopen(path, "r");
+		if (!f || !fgets(val, sizeof(val), f)) {
+			fail(path);
+			strcpy(val, "?\n");
+		}
+		if (f)
+			fclose(f);
+		val[strcspn(val, "\n")] = '\0';
+		printf("%s%s %s", i ? ", " : "", names[i], val);
+	}
+	printf("\n");
+}
+
+/* Ask the device to write or check @len bytes at @addr; -1 and errno. */
+static long long xfer(int fd, unsigned long cmd, const void *addr,
+		      size_t len, __u32 seed)
+{
+	struct skel_xfer x = {
+		.addr = (uintptr_t)addr, .len = len, .seed = seed,
+	};
+
+	if (ioctl(fd, cmd, &x))
+		return -1;
+	return (long long)x.count;
+}
+
+/* How many of the @len bytes at @p hold the pattern of @seed. */
+static size_t pattern_bytes(const __u8 *p, size_t len, __u32 seed)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += p[i] == skel_pattern(seed, i);
+	return n;
+}
+
+static void show_bytes(const char *what, const __u8 *p, size_t len)
+{
+	size_t i;
+
+	printf("%s:", what);
+	for (i = 0; i < len; i++)
+		printf(" %02x", p[i]);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct skel_alloc a = { 0 };
+	const __u32 dev_seed = 1, prog_seed = 2;
+	unsigned long long size;
+	long long n;
+	char outside[16] = "";
+	__u8 *map;
+	size_t i;
+	char *end;
+	int fd;
+
+	if (argc > 1 && !strcmp(argv[1], "--remap-pfn")) {
+		a.flags = SKEL_ALLOC_REMAP_PFN;
+		argc--;
+		argv++;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: skelbuf [--remap-pfn] SIZE\n");
+		return 2;
+	}
+	errno = 0;
+	size = strtoull(argv[1], &end, 0);
+	if (errno || end == argv[1] || *end || argv[1][0] == '-') {
+		fprintf(stderr, "skelbuf: not a size in bytes: '%s'\n",
+			argv[1]);
+		return 2;
+	}
+
+	fd = open(SKEL_NODE, O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "skelbuf: cannot open %s: %s\n", SKEL_NODE,
+			strerror(errno));
+		return 1;
+	}
+	a.size = size;
+	if (ioctl(fd, SKEL_IOCALLOC, &a)) {
+		fprintf(stderr, "skelbuf: SKEL_IOCALLOC of %llu bytes: %s\n",
+			size, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	printf("SKEL_IOCALLOC %llu bytes: buffer %u, %llu bytes, mmap offset 0x%llx\n",
+	       size, a.id, (unsigned long long)a.size,
+	       (unsigned long long)a.offset);
+	map = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   (off_t)a.offset);
+	if (map == MAP_FAILED) {
+		fail("mmap of the buffer");
+		close(fd);
+		return 1;
+	}
+	printf("mmap: %llu bytes, shared%s\n", (unsigned long long)a.size,
+	       a.flags ? ", by remap_pfn_range" : "");
+	show_counters("driver");
+	for (i = 0, n = 0; i < a.size; i++)
+		n += !map[i];
+	printf("zero bytes in the new buffer: %lld of %llu\n", n,
+	       (unsigned long long)a.size);
+	if (n != (long long)a.size)
+		failed = 1;
+
+	/* The device writes; the program reads through its mapping. */
+	n = xfer(fd, SKEL_IOCDEVWRITE, map, a.size, dev_seed);
+	if (n < 0)
+		fail("SKEL_IOCDEVWRITE into the mapping");
+	show_bytes("the device wrote; the program reads", map, 8);
+	i = pattern_bytes(map, a.size, dev_seed);
+	printf("bytes as the device wrote them: %zu of %llu\n", i,
+	       (unsigned long long)a.size);
+	if (i != a.size)
+		failed = 1;
+
+	/* The program writes; the device reads and counts. */
+	for (i = 0; i < a.size; i++)
+		map[i] = skel_pattern(prog_seed, i);
+	n = xfer(fd, SKEL_IOCDEVREAD, map, a.size, prog_seed);
+	if (n < 0)
+		fail("SKEL_IOCDEVREAD from the mapping");
+	else
+		printf("the program wrote; bytes the device read as written: %lld of %llu\n",
+		       n, (unsigned long long)a.size);
+	if (n != (long long)a.size)
+		failed = 1;
+
+	/* Memory that is not a mapping of the buffer is refused. */
+	n = xfer(fd, SKEL_IOCDEVWRITE, outside, sizeof(outside), dev_seed);
+	printf("SKEL_IOCDEVWRITE into the program's own stack: %s\n",
+	       n < 0 ? strerror(errno) : "accepted");
+	if (n >= 0 || errno != EFAULT || outside[0])
+		failed = 1;
+
+	/* Freed while mapped: the mapping keeps the memory. */
+	if (ioctl(fd, SKEL_IOCFREE, &a.id))
+		fail("SKEL_IOCFREE");
+	else
+		printf("SKEL_IOCFREE buffer %u while it is mapped\n", a.id);
+	show_counters("driver");
+	i = pattern_bytes(map, a.size, prog_seed);
+	printf("the mapping still holds the program's bytes: %zu of %llu\n",
+	       i, (unsigned long long)a.size);
+	if (i != a.size)
+		failed = 1;
+
+	if (munmap(map, a.size))
+		fail("munmap");
+	else
+		printf("munmap\n");
+	show_counters("driver");
+	close(fd);
+	return failed;
+}

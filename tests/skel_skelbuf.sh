@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# misc-progs/skelbuf, the /dev/skel client the README's session shows: each
+# step prints what it must (the device's bytes read through the mapping,
+# the program's bytes read by the device, EFAULT outside the mapping, the
+# buffer alive after SKEL_IOCFREE until munmap), it exits 0, with either
+# way of mapping; bad arguments get a plain message and their exit status.
+
+. "$LDD3_ROOT/tests/lib/tap.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+page=$(getconf PAGESIZE)
+size=$((3 * page))
+
+# says WHAT LINE: skelbuf's output holds LINE exactly.
+says() {
+	check "$1: prints '$2'" grep -qxF -- "$2" "$tmp/out"
+}
+
+for how in "" --remap-pfn; do
+	what="skelbuf $how 10000"
+	skelbuf $how 10000 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	sed 's/^/# /' "$tmp/out" "$tmp/err"
+	check "$what: exit status 0 (got $rc)" test "$rc" = 0
+	check "$what: nothing on standard error" test ! -s "$tmp/err"
+	check "$what: the size is rounded up to pages" \
+		grep -q "^SKEL_IOCALLOC 10000 bytes: buffer [0-9]*, $size bytes, mmap offset 0x" "$tmp/out"
+	says "$what" "zero bytes in the new buffer: $size of $size"
+	says "$what" "bytes as the device wrote them: $size of $size"
+	says "$what" "the program wrote; bytes the device read as written: $size of $size"
+	says "$what" "SKEL_IOCDEVWRITE into the program's own stack: Bad address"
+	says "$what" "the mapping still holds the program's bytes: $size of $size"
+	check "$what: after SKEL_IOCFREE the mapping keeps the buffer" \
+		grep -qxF "driver: buffers 1, bytes $size, mappings 1" "$tmp/out"
+	check "$what: after munmap nothing is left" \
+		test "$(tail -n 1 "$tmp/out")" = "driver: buffers 0, bytes 0, mappings 0"
+done
+
+# bad ARGS... STATUS MESSAGE: skelbuf ARGS fails with STATUS and MESSAGE.
+bad() {
+	local status=$1 message=$2 rc
+	shift 2
+
+	skelbuf "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "skelbuf $*: exit status $status (got $rc)" test "$rc" = "$status"
+	check "skelbuf $*: says '$message'" grep -qF -- "$message" "$tmp/err"
+	check "skelbuf $*: nothing on standard output" test ! -s "$tmp/out"
+}
+bad 2 "usage: skelbuf [--remap-pfn] SIZE"
+bad 2 "not a size in bytes: '12k'" 12k
+bad 2 "not a size in bytes: '-1'" -1
+bad 1 "SKEL_IOCALLOC of 0 bytes: Invalid argument" 0
+bad 1 "SKEL_IOCALLOC of $((4 * 1024 * 1024 + 1)) bytes: Invalid argument" \
+	$((4 * 1024 * 1024 + 1))
+check "the failed runs leave no buffer" \
+	test "$(cat /sys/class/misc/skel/buffers)" = 0
+
+tap_done
