@@ -125,7 +125,8 @@ TEST_F(dev, write_read_back_across_quanta)
 TEST_F(dev, writev_and_preadv_across_a_quantum_boundary)
 {
 	size_t q = self->page << variant->order;
-	size_t len[3] = { q - 5, 10, 300 }, total = q + 305, i, k;
+	const size_t len[3] = { q - 5, 10, 300 };
+	size_t total = q + 305, i, k;
 	char *in = malloc(total), *out = malloc(total);
 	struct iovec iov[3];
 
