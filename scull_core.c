@@ -341,11 +341,20 @@ ssize_t scull_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return -EINVAL;
 	if (!count)
 		return 0;
-	if (pos >= MAX_LFS_FILESIZE)
-		return -EFBIG;
-	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
 	if (down_read_killable(&dev->trim_sem))
 		return -EINTR;
+	/*
+	 * O_APPEND or RWF_APPEND: write at the end, as regular files do. Not
+	 * atomic against another writer (no lock is held across the copies):
+	 * two appenders may both start at the same end.
+	 */
+	if (iocb->ki_flags & IOCB_APPEND)
+		pos = atomic64_read(&dev->size);
+	if (pos >= MAX_LFS_FILESIZE) {
+		up_read(&dev->trim_sem);
+		return -EFBIG;
+	}
+	count = min_t(u64, count, MAX_LFS_FILESIZE - pos);
 	qsize = scull_quantum_size(dev);
 	while (done < count) {
 		offset = pos & (qsize - 1);

@@ -148,6 +148,30 @@ TEST_F(dev, writev_and_preadv_across_a_quantum_boundary)
 	free(out);
 }
 
+/*
+ * O_APPEND and pwritev2(RWF_APPEND) write at the end of the device, as on
+ * a regular file, wherever the file position or the offset is.
+ */
+TEST_F(dev, o_append_and_rwf_append_write_at_the_end)
+{
+	struct iovec iov = { .iov_base = "xyz", .iov_len = 3 };
+	char buf[16];
+	int fd;
+
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	fd = open(variant->node, O_RDWR | O_APPEND);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(3, write(fd, "abc", 3));
+	EXPECT_EQ(13, lseek(fd, 0, SEEK_CUR));
+	close(fd);
+	EXPECT_EQ(3, pwritev2(self->fd, &iov, 1, 0, RWF_APPEND))
+		TH_LOG("pwritev2: %s", strerror(errno));
+	EXPECT_EQ(16, lseek(self->fd, 0, SEEK_END));
+	ASSERT_EQ(16, pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "0123456789abcxyz", 16));
+}
+
 TEST_F(dev, llseek_set_cur_end)
 {
 	char buf[16];
@@ -232,6 +256,7 @@ TEST_F(dev, bad_user_buffer_is_efault)
 	char *area = mmap(NULL, 2 * self->page, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *bad = area + self->page;
+	struct iovec iov[2];
 	ssize_t n;
 
 	ASSERT_NE(MAP_FAILED, area);
@@ -251,6 +276,11 @@ TEST_F(dev, bad_user_buffer_is_efault)
 	EXPECT_LT(0, n);
 	EXPECT_GE(self->page, n);
 	EXPECT_EQ(2 * self->page + n, lseek(self->fd, 0, SEEK_END));
+	/* A vector whose second piece faults moves the first piece. */
+	iov[0] = (struct iovec){ .iov_base = area, .iov_len = self->page };
+	iov[1] = (struct iovec){ .iov_base = bad, .iov_len = 4 };
+	EXPECT_EQ(self->page, pwritev(self->fd, iov, 2, 0));
+	EXPECT_EQ(self->page, preadv(self->fd, iov, 2, 0));
 	munmap(area, 2 * self->page);
 }
 
