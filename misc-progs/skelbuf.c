@@ -38,6 +38,14 @@ static void fail(const char *what)
 	failed = 1;
 }
 
+/* A step that worked but did not give what it must. */
+static void wrong(const char *what, unsigned long long got,
+		  unsigned long long want)
+{
+	fprintf(stderr, "skelbuf: %s: %llu, not %llu\n", what, got, want);
+	failed = 1;
+}
+
 /* Print the driver's counters: buffers and mappings alive, bytes held. */
 static void show_counters(const char *when)
 {
@@ -50,8 +58,11 @@ static void show_counters(const char *when)
 		FILE *f;
 
 		snprintf(path, sizeof(path), SKEL_SYSFS "%s", names[i]);
+		errno = 0;
 		f = fopen(path, "r");
 		if (!f || !fgets(val, sizeof(val), f)) {
+			if (!errno)
+				errno = ENODATA;	/* an empty file */
 			fail(path);
 			strcpy(val, "?\n");
 		}
@@ -118,8 +129,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	errno = 0;
-	size = strtoull(argv[1], &end, 0);
-	if (errno || end == argv[1] || *end || argv[1][0] == '-') {
+	size = strtoull(argv[1], &end, 10);
+	if (errno || argv[1][0] < '0' || argv[1][0] > '9' || *end) {
 		fprintf(stderr, "skelbuf: not a size in bytes: '%s'\n",
 			argv[1]);
 		return 2;
@@ -156,7 +167,8 @@ int main(int argc, char **argv)
 	printf("zero bytes in the new buffer: %lld of %llu\n", n,
 	       (unsigned long long)a.size);
 	if (n != (long long)a.size)
-		failed = 1;
+		wrong("zero bytes in the new buffer", (unsigned long long)n,
+		      a.size);
 
 	/* The device writes; the program reads through its mapping. */
 	n = xfer(fd, SKEL_IOCDEVWRITE, map, a.size, dev_seed);
@@ -167,7 +179,7 @@ int main(int argc, char **argv)
 	printf("bytes as the device wrote them: %zu of %llu\n", i,
 	       (unsigned long long)a.size);
 	if (i != a.size)
-		failed = 1;
+		wrong("bytes as the device wrote them", i, a.size);
 
 	/* The program writes; the device reads and counts. */
 	for (i = 0; i < a.size; i++)
@@ -178,15 +190,18 @@ int main(int argc, char **argv)
 	else
 		printf("the program wrote; bytes the device read as written: %lld of %llu\n",
 		       n, (unsigned long long)a.size);
-	if (n != (long long)a.size)
-		failed = 1;
+	if (n >= 0 && n != (long long)a.size)
+		wrong("bytes the device read as written",
+		      (unsigned long long)n, a.size);
 
 	/* Memory that is not a mapping of the buffer is refused. */
 	n = xfer(fd, SKEL_IOCDEVWRITE, outside, sizeof(outside), dev_seed);
 	printf("SKEL_IOCDEVWRITE into the program's own stack: %s\n",
 	       n < 0 ? strerror(errno) : "accepted");
-	if (n >= 0 || errno != EFAULT || outside[0])
+	if (n >= 0 || errno != EFAULT || outside[0]) {
+		fprintf(stderr, "skelbuf: the device must refuse memory that is not a mapping of the buffer with EFAULT, and write nothing\n");
 		failed = 1;
+	}
 
 	/* Freed while mapped: the mapping keeps the memory. */
 	if (ioctl(fd, SKEL_IOCFREE, &a.id))
@@ -198,7 +213,7 @@ int main(int argc, char **argv)
 	printf("the mapping still holds the program's bytes: %zu of %llu\n",
 	       i, (unsigned long long)a.size);
 	if (i != a.size)
-		failed = 1;
+		wrong("bytes the mapping still holds", i, a.size);
 
 	if (munmap(map, a.size))
 		fail("munmap");
