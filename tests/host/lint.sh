@@ -75,11 +75,12 @@ sparse_reports() {
 # Newer kernels' Makefiles (7.2 and 7.3 here; not 6.12's) run
 # scripts/checker-valid.sh, which asks sparse to parse __typeof_unqual__,
 # and drop C=2 with only a warning if that fails. Debian's headers packages
-# of 7.2 and 7.3 leave the script out, so C=2 is always dropped there. Then ask sparse the script's question
-# here, through Kbuild (a module using __typeof_unqual__; sparse says
-# "error" if it cannot parse it), and if it can, keep C=2 with
-# KBUILD_CHECKSRC on the command line, where the Makefile's fallback
-# assignment cannot change it.
+# of 7.2 and 7.3 leave the script out, so C=2 is always dropped there. Then
+# ask sparse the script's question here, through Kbuild, with C=2 forced by
+# KBUILD_CHECKSRC on the command line (where the Makefile's fallback
+# assignment cannot change it): a module using __typeof_unqual__ and
+# declaring a global without a prototype. Only if sparse ran (it reports
+# the global) and gave no error is C=2 kept that way for our modules.
 force_check=
 sparse_reports "$src" >"$out"
 if grep -q 'scripts/checker-valid.sh: No such file' "$out"; then
@@ -87,6 +88,7 @@ if grep -q 'scripts/checker-valid.sh: No such file' "$out"; then
 	cat >"$probe/probe.c" <<'EOF_PROBE'
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/module.h>
+int probe_undeclared;
 int probe_unqual(const int *q);
 int probe_unqual(const int *q)
 {
@@ -97,9 +99,11 @@ EXPORT_SYMBOL_GPL(probe_unqual);
 MODULE_LICENSE("GPL");
 EOF_PROBE
 	echo 'obj-m := probe.o' >"$probe/Kbuild"
-	if make -s -C "$kdir" M="$probe" C=2 KBUILD_CHECKSRC=2 CHECK=sparse \
-		modules 2>&1 | grep -q 'probe\.c:.*error'; then
-		diag "this sparse cannot parse __typeof_unqual__"
+	make -s -C "$kdir" M="$probe" C=2 KBUILD_CHECKSRC=2 CHECK=sparse \
+		modules >"$probe/out" 2>&1
+	if grep -q 'error:' "$probe/out" ||
+	   ! grep -q "probe\.c:.*'probe_undeclared' was not declared" "$probe/out"; then
+		diag "sparse did not check the probe module cleanly: $(grep -E 'error:|probe\.c' "$probe/out" | head -n 3 | tr '\n' ';')"
 	else
 		diag "the kernel's headers lack scripts/checker-valid.sh; sparse passed its check here: C=2 kept with KBUILD_CHECKSRC=2"
 		force_check=KBUILD_CHECKSRC=2
@@ -147,6 +151,12 @@ skipped=
 	skipped=$(grep -m1 -o 'C=[0-9] specified, but .*' "$out")
 if [ -n "$skipped" ]; then
 	ok "sparse (C=2) reports nothing # SKIP the kernel's Makefile did not run it: $skipped"
+elif grep -q 'error:' "$out"; then
+	# After its first error in a file sparse stops reporting warnings in
+	# it: an error anywhere, even in the kernel's headers, leaves our code
+	# unchecked.
+	grep 'error:' "$out" | sort -u | head -10 | sed 's/^/# /'
+	not_ok "sparse (C=2) reports nothing"
 elif grep -qx 'exit status 0' "$out" && [ -z "$ours" ]; then
 	ok "sparse (C=2) reports nothing"
 else
