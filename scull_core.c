@@ -25,6 +25,15 @@
  *    Quanta and sets are published with release semantics and looked up
  *    with acquire semantics, so a mapped page is always seen zero-filled.
  * Lock order: trim_sem -> mmap_lock -> dev->lock.
+ * Every wait a user can prolong is killable: trim_sem is held shared for
+ * as long as a copy to or from user space takes, which a user controls
+ * (a buffer backed by userfaultfd or FUSE), so it is always taken with the
+ * _killable forms; dev->lock is only ever held for bounded work.
+ *
+ * Memory: what a user's write makes the driver allocate is charged to the
+ * writer's memory cgroup (__GFP_ACCOUNT), fails with an error instead of
+ * invoking the OOM killer (__GFP_RETRY_MAYFAIL), and is bounded by
+ * max_device_bytes and max_bytes, as tmpfs bounds a file system with size=.
  */
 #include <linux/cdev.h>
 #include <linux/device.h>
@@ -55,6 +64,35 @@ MODULE_PARM_DESC(fault_around,
 
 /* Highest number of devices one leaf module may create. */
 #define SCULL_MAX_DEVS	64
+
+/*
+ * Every allocation a write causes. __GFP_RETRY_MAYFAIL, not __GFP_NORETRY:
+ * it reclaims (page cache is freed to make room, as for a tmpfs write) but
+ * never invokes the OOM killer, neither the global one nor the memory
+ * cgroup's, and the page allocator, slab, kvmalloc() and vmalloc() all
+ * honour it on every supported kernel.
+ */
+const gfp_t scull_gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			__GFP_NOWARN;
+EXPORT_SYMBOL_GPL(scull_gfp);
+
+/*
+ * Limits on the data (quanta) the devices hold; 0 at load means half of
+ * RAM, tmpfs's default. Beyond either, write() returns ENOSPC after what
+ * fitted; nothing already written is touched.
+ */
+static unsigned long max_device_bytes;
+module_param(max_device_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_device_bytes,
+		 "Bytes of data one device may hold (default: half of RAM; beyond: ENOSPC)");
+
+static unsigned long max_bytes;
+module_param(max_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_bytes,
+		 "Bytes of data all scullp and scullv devices together may hold (default: half of RAM; beyond: ENOSPC)");
+
+/* Bytes of quanta allocated, all devices of all leaf modules. */
+static atomic_long_t scull_bytes = ATOMIC_LONG_INIT(0);
 
 /**
  * struct scull_dev - one /dev/scullpN or /dev/scullvN
@@ -154,7 +192,29 @@ static struct scull_quantum *scull_find_quantum(struct scull_dev *dev,
 				qnum % dev->qset);
 }
 
-/* Find or allocate a quantum for write(). Called with dev->lock held. */
+/* Count one more quantum against both limits; false if it does not fit. */
+static bool scull_charge_quantum(struct scull_dev *dev)
+{
+	unsigned long qsize = scull_quantum_size(dev);
+
+	if ((dev->quanta + 1) * qsize > READ_ONCE(max_device_bytes))
+		return false;
+	if (atomic_long_add_return(qsize, &scull_bytes) >
+	    READ_ONCE(max_bytes)) {
+		atomic_long_sub(qsize, &scull_bytes);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * scull_get_quantum() - find or allocate the quantum of a write
+ * @dev: the device, with dev->lock held
+ * @qnum: quantum number
+ *
+ * Return: the quantum, ERR_PTR(-ENOSPC) beyond a limit, or
+ * ERR_PTR(-ENOMEM).
+ */
 static struct scull_quantum *scull_get_quantum(struct scull_dev *dev,
 					       unsigned long qnum)
 {
@@ -167,25 +227,27 @@ static struct scull_quantum *scull_get_quantum(struct scull_dev *dev,
 	lockdep_assert_held(&dev->lock);
 	set = xa_load(&dev->sets, snum);
 	if (!set) {
-		set = kvcalloc(dev->qset, sizeof(*set), GFP_KERNEL);
+		set = kvcalloc(dev->qset, sizeof(*set), scull_gfp);
 		if (!set)
-			return NULL;
+			return ERR_PTR(-ENOMEM);
 		/* xa_store() publishes the zeroed set with release semantics. */
-		if (xa_err(xa_store(&dev->sets, snum, set, GFP_KERNEL))) {
+		if (xa_err(xa_store(&dev->sets, snum, set, scull_gfp))) {
 			kvfree(set);
-			return NULL;
+			return ERR_PTR(-ENOMEM);
 		}
 	}
 	quantum = &set[qnum % dev->qset];
 	if (quantum->addr)
 		return quantum;
-	pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!scull_charge_quantum(dev))
+		return ERR_PTR(-ENOSPC);
+	pages = kmalloc_array(n, sizeof(*pages), scull_gfp);
 	if (!pages)
-		return NULL;
+		goto uncharge;
 	addr = ops->alloc(dev->order);
 	if (!addr) {
 		kfree(pages);
-		return NULL;
+		goto uncharge;
 	}
 	for (i = 0; i < n; i++)
 		pages[i] = ops->page(addr, i);
@@ -197,6 +259,10 @@ static struct scull_quantum *scull_get_quantum(struct scull_dev *dev,
 	smp_store_release(&quantum->addr, addr);
 	dev->quanta++;
 	return quantum;
+
+uncharge:
+	atomic_long_sub(scull_quantum_size(dev), &scull_bytes);
+	return ERR_PTR(-ENOMEM);
 }
 
 /*
@@ -220,6 +286,7 @@ static void scull_free_all(struct scull_dev *dev)
 		cond_resched();
 	}
 	xa_destroy(&dev->sets);
+	atomic_long_sub(dev->quanta * scull_quantum_size(dev), &scull_bytes);
 	dev->quanta = 0;
 	atomic64_set(&dev->size, 0);
 }
@@ -230,13 +297,15 @@ static void scull_free_all(struct scull_dev *dev)
  *
  * The book's policy: the memory of a mapped device is not freed, so the
  * data stays visible through the mapping and through read().
- * Return: 0, or -EBUSY if the device is mapped (and was left alone).
+ * Return: 0, -EBUSY if the device is mapped (and was left alone), or
+ * -EINTR if a fatal signal came while it waited for a reader.
  */
 static int scull_trim(struct scull_dev *dev)
 {
 	int ret = 0;
 
-	down_write(&dev->trim_sem);
+	if (down_write_killable(&dev->trim_sem))
+		return -EINTR;
 	mutex_lock(&dev->lock);
 	if (dev->vmas)
 		ret = -EBUSY;
@@ -251,13 +320,18 @@ int scull_open(struct inode *inode, struct file *filp)
 {
 	struct scull_dev *dev = container_of(inode->i_cdev, struct scull_dev,
 					     cdev);
+	int ret;
 
 	filp->private_data = dev;
 	/* As in the book, a write-only open truncates the device. */
-	if ((filp->f_flags & O_ACCMODE) == O_WRONLY &&
-	    scull_trim(dev) == -EBUSY)
+	if ((filp->f_flags & O_ACCMODE) != O_WRONLY)
+		return 0;
+	ret = scull_trim(dev);
+	if (ret == -EBUSY) {
 		pr_debug("%s: mapped, not truncated\n", dev->name);
-	return 0;
+		return 0;
+	}
+	return ret;
 }
 EXPORT_SYMBOL_GPL(scull_open);
 
@@ -363,8 +437,8 @@ ssize_t scull_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		quantum = scull_get_quantum(dev,
 					    pos >> (PAGE_SHIFT + dev->order));
 		mutex_unlock(&dev->lock);
-		if (!quantum) {
-			ret = -ENOMEM;
+		if (IS_ERR(quantum)) {
+			ret = PTR_ERR(quantum);
 			break;
 		}
 		copied = copy_from_iter(quantum->addr + offset, chunk, from);
@@ -401,24 +475,36 @@ loff_t scull_llseek(struct file *filp, loff_t off, int whence)
 EXPORT_SYMBOL_GPL(scull_llseek);
 
 /**
- * scull_set_geometry() - change the order and qset of a device
+ * scull_set_geometry() - change the order and/or qset of a device
  * @dev: the device
- * @order: new order
- * @qset: new qset
+ * @order: new order, or -1 to keep it
+ * @qset: new qset, or -1 to keep it
+ * @old: if not NULL, set to the value replaced (of order if @order >= 0,
+ *	else of qset), read under the same lock as the change
  *
  * Quanta of the old order cannot be freed or mapped with the new one, so
- * the change is refused while the device holds data or is mapped.
- * Return: 0, -EINVAL for a value out of range, -EBUSY if in use.
+ * the change is refused while the device holds data or is mapped. Only the
+ * field asked for is written: two ioctls changing one field each both
+ * take effect.
+ * Return: 0, -EINVAL for a value out of range, -EBUSY if in use, or -EINTR.
  */
-static int scull_set_geometry(struct scull_dev *dev, int order, int qset)
+static int scull_set_geometry(struct scull_dev *dev, int order, int qset,
+			      int *old)
 {
 	int ret = 0;
 
-	if (order < 0 || order > SCULL_ORDER_MAX ||
-	    qset < SCULL_QSET_MIN || qset > SCULL_QSET_MAX)
+	if ((order != -1 && (order < 0 || order > SCULL_ORDER_MAX)) ||
+	    (qset != -1 && (qset < SCULL_QSET_MIN || qset > SCULL_QSET_MAX)))
 		return -EINVAL;
-	down_write(&dev->trim_sem);
+	if (down_write_killable(&dev->trim_sem))
+		return -EINTR;
 	mutex_lock(&dev->lock);
+	if (old)
+		*old = order >= 0 ? dev->order : dev->qset;
+	if (order < 0)
+		order = dev->order;
+	if (qset < 0)
+		qset = dev->qset;
 	if (order == dev->order && qset == dev->qset)
 		goto out;
 	if (dev->vmas || atomic64_read(&dev->size)) {
@@ -427,8 +513,9 @@ static int scull_set_geometry(struct scull_dev *dev, int order, int qset)
 	}
 	/* Quanta left by a write() that failed to copy anything. */
 	scull_free_all(dev);
-	dev->order = order;
-	dev->qset = qset;
+	/* The ioctls that only read them do so without a lock. */
+	WRITE_ONCE(dev->order, order);
+	WRITE_ONCE(dev->qset, qset);
 out:
 	mutex_unlock(&dev->lock);
 	up_write(&dev->trim_sem);
@@ -441,7 +528,7 @@ long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	struct scull_dev *dev = filp->private_data;
 	const struct scull_params *def = &dev->drv->params;
 	int __user *uarg = (int __user *)arg;
-	int order, qset, val = 0, old, ret;
+	int val = 0, old, ret;
 	bool is_order;
 
 	BUILD_BUG_ON(SCULLV_IOCXQSET != SCULLP_IOCXQSET);
@@ -449,27 +536,22 @@ long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	    _IOC_NR(cmd) > SCULLP_IOC_MAXNR)
 		return -ENOTTY;
 
-	mutex_lock(&dev->lock);
-	order = dev->order;
-	qset = dev->qset;
-	mutex_unlock(&dev->lock);
-
 	switch (cmd) {
 	case SCULLP_IOCGORDER:
-		return put_user(order, uarg);
+		return put_user(READ_ONCE(dev->order), uarg);
 	case SCULLP_IOCQORDER:
-		return order;
+		return READ_ONCE(dev->order);
 	case SCULLP_IOCGQSET:
-		return put_user(qset, uarg);
+		return put_user(READ_ONCE(dev->qset), uarg);
 	case SCULLP_IOCQQSET:
-		return qset;
+		return READ_ONCE(dev->qset);
 	}
 
 	/* Everything else changes the device. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (cmd == SCULLP_IOCRESET)
-		return scull_set_geometry(dev, def->order, def->qset);
+		return scull_set_geometry(dev, def->order, def->qset, NULL);
 
 	switch (cmd) {
 	case SCULLP_IOCSORDER:
@@ -490,12 +572,14 @@ long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+	/* Negative values mean "keep" to scull_set_geometry(): refuse them. */
+	if (val < 0)
+		return -EINVAL;
 
 	is_order = cmd == SCULLP_IOCSORDER || cmd == SCULLP_IOCXORDER ||
 		   cmd == SCULLP_IOCTORDER || cmd == SCULLP_IOCHORDER;
-	old = is_order ? order : qset;
-	ret = is_order ? scull_set_geometry(dev, val, qset) :
-			 scull_set_geometry(dev, order, val);
+	ret = is_order ? scull_set_geometry(dev, val, -1, &old) :
+			 scull_set_geometry(dev, -1, val, &old);
 	if (ret)
 		return ret;
 
@@ -809,7 +893,8 @@ static int scull_add_dev(struct scull_driver *drv, int i)
 	dev->drv = drv;
 	mutex_init(&dev->lock);
 	init_rwsem(&dev->trim_sem);
-	xa_init(&dev->sets);
+	/* Its nodes are charged to the writer, like the quanta. */
+	xa_init_flags(&dev->sets, XA_FLAGS_ACCOUNT);
 	atomic64_set(&dev->size, 0);
 	dev->order = drv->params.order;
 	dev->qset = drv->params.qset;
@@ -936,6 +1021,24 @@ void scull_unregister(struct scull_driver *drv)
 	kfree(drv);
 }
 EXPORT_SYMBOL_GPL(scull_unregister);
+
+static int __init scull_core_init(void)
+{
+	unsigned long half_ram = (totalram_pages() / 2) << PAGE_SHIFT;
+
+	if (!max_device_bytes)
+		max_device_bytes = half_ram;
+	if (!max_bytes)
+		max_bytes = half_ram;
+	return 0;
+}
+
+static void __exit scull_core_exit(void)
+{
+}
+
+module_init(scull_core_init);
+module_exit(scull_core_exit);
 
 MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet; modern port: ldd3-mmap");
 MODULE_DESCRIPTION("Shared core of scullp and scullv: storage, file and VMA operations");

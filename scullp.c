@@ -37,11 +37,10 @@ MODULE_PARM_DESC(scullp_order,
 static void *scullp_alloc(unsigned int order)
 {
 	/* Zeroed whatever init_on_alloc says: it may be mapped unwritten. */
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	gfp_t gfp = scull_gfp | __GFP_ZERO;
 
-	/* A failed high-order allocation is an ENOMEM for write(), no splat. */
 	if (order)
-		gfp |= __GFP_COMP | __GFP_NOWARN;
+		gfp |= __GFP_COMP;
 	return (void *)__get_free_pages(gfp, order);
 }
 

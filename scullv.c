@@ -6,9 +6,9 @@
  * PAGE_SIZE << scullv_order bytes of virtually contiguous memory, built by
  * vmalloc from single pages. A vmalloc address has no linear-map
  * counterpart, so virt_to_page() does not apply: vmalloc_to_page() walks
- * the kernel page tables for the page of each address. It must be asked
- * for the page at the faulting offset inside the quantum, not for the
- * quantum's first page, or every order above 0 maps wrong data.
+ * the kernel page tables for the page of each address: scullv_page() asks
+ * it for every page of a quantum once, when the quantum is allocated, and
+ * the fault handler in scull_core.c (scull_vma_fault) maps from that list.
  */
 #include <linux/init.h>
 #include <linux/mm.h>
@@ -36,8 +36,8 @@ MODULE_PARM_DESC(scullv_order,
 
 static void *scullv_alloc(unsigned int order)
 {
-	/* vzalloc() zeroes whatever init_on_alloc says. */
-	return vzalloc(PAGE_SIZE << order);
+	/* Zeroed whatever init_on_alloc says: it may be mapped unwritten. */
+	return __vmalloc(PAGE_SIZE << order, scull_gfp | __GFP_ZERO);
 }
 
 static void scullv_free(void *quantum, unsigned int order)

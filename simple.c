@@ -62,12 +62,13 @@ static unsigned long simple_size = SZ_1M;
 module_param_named(size, simple_size, ulong, 0444);
 MODULE_PARM_DESC(size, "Bytes of the RAM buffer to map (default 1 MiB, rounded up to whole pages, at most 1 GiB and half of RAM); ignored with phys_size");
 
+/* module_param_hw: a kernel in lockdown refuses to load with these. */
 static unsigned long long phys_start;
-module_param(phys_start, ullong, 0444);
+module_param_hw(phys_start, ullong, iomem, 0444);
 MODULE_PARM_DESC(phys_start, "Physical address of a device memory window to map instead of the RAM buffer (page aligned, not System RAM)");
 
 static unsigned long long phys_size;
-module_param(phys_size, ullong, 0444);
+module_param_hw(phys_size, ullong, iomem, 0444);
 MODULE_PARM_DESC(phys_size, "Size in bytes of the device memory window (page aligned; default 0: map the RAM buffer)");
 
 static bool phys_wc;
@@ -141,8 +142,12 @@ static pgprot_t simple_io_prot(pgprot_t prot)
  * is announced by ->mapped, which the core calls after mmap_prepare on
  * 7.1+; before 7.1 (and in the .mmap of a chunked buffer) ->open is called
  * by hand instead, as in the book. ->open also runs on fork, on a VMA
- * split (partial munmap or mprotect) and on an mremap move. VMAs with a close method are never
- * merged, so every VMA opened is closed exactly once.
+ * split (partial munmap or mprotect) and on an mremap move. Since 6.6 a
+ * VMA with a close method may be expanded by a merge (an adjacent mmap of
+ * the next offsets, an mremap move next to it) without ->open for the
+ * added range, but it is never removed by one: the count is of VMAs, and
+ * every VMA opened is closed exactly once. The bounds are checked again at
+ * fault time and in ->access for that reason.
  */
 static void simple_vma_opened(struct simple_dev *dev, unsigned long start,
 			      pgoff_t pgoff)
@@ -173,6 +178,54 @@ static void simple_vma_close(struct vm_area_struct *vma)
 	pr_notice("Simple VMA close.\n");
 }
 
+/**
+ * simple_vma_access - read or write a mapping for a debugger
+ * @vma: a VMA of either node
+ * @addr: user address in @vma
+ * @buf: kernel buffer
+ * @len: bytes
+ * @write: copy @buf into the region rather than out of it
+ *
+ * ptrace, /proc/PID/mem and process_vm_readv() reach a process's memory
+ * through get_user_pages(), which finds no struct page in a VM_PFNMAP
+ * mapping; the core then asks ->access, as /dev/mem and uio answer it.
+ * This copies through the driver's own kernel address of the region (the
+ * RAM buffer, or the window's ioremap), never through a new mapping: RAM
+ * must not be ioremapped. A read-only mapping is not written, even by a
+ * debugger.
+ *
+ * Return: bytes copied, or -EACCES, or -EINVAL outside the region.
+ */
+static int simple_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			     void *buf, int len, int write)
+{
+	unsigned long off = (vma->vm_pgoff << PAGE_SHIFT) +
+			    (addr - vma->vm_start);
+	int done = 0, n;
+
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	if (off >= simple_region_size)
+		return -EINVAL;
+	/* The core may ask for more than the VMA holds: stop at its end. */
+	len = min3((unsigned long)len, simple_region_size - off,
+		   vma->vm_end - addr);
+	for (; done < len; done += n, off += n) {
+		/* A page never straddles two chunks of the RAM buffer. */
+		n = min_t(unsigned long, len - done,
+			  PAGE_SIZE - offset_in_page(off));
+		if (simple_phys_mode && write)
+			memcpy_toio(simple_io + off, (u8 *)buf + done, n);
+		else if (simple_phys_mode)
+			memcpy_fromio((u8 *)buf + done, simple_io + off, n);
+		else if (write)
+			memcpy(simple_buf_addr(off), (u8 *)buf + done, n);
+		else
+			memcpy((u8 *)buf + done, simple_buf_addr(off), n);
+	}
+	return done;
+}
+
 /*
  * /dev/simpler needs no fault method: its whole VMA is remapped at mmap
  * time with VM_DONTEXPAND, so mremap cannot grow it (EFAULT) and the book's
@@ -182,6 +235,7 @@ static void simple_vma_close(struct vm_area_struct *vma)
 static const struct vm_operations_struct simple_remap_vm_ops = {
 	.open = simple_vma_open,
 	.close = simple_vma_close,
+	.access = simple_vma_access,
 	LDD3_VM_MAPPED(simple_vma_mapped)
 };
 
@@ -189,6 +243,7 @@ static const struct vm_operations_struct simple_remap_vm_ops = {
 static const struct vm_operations_struct simple_chunked_vm_ops = {
 	.open = simple_vma_open,
 	.close = simple_vma_close,
+	.access = simple_vma_access,
 };
 
 /* The page of the RAM buffer at page offset @pgoff. */
@@ -261,6 +316,8 @@ static const struct vm_operations_struct simple_fault_vm_ops = {
 	.open = simple_vma_open,
 	.close = simple_vma_close,
 	.fault = simple_vma_fault,
+	/* Used on the device window only: RAM pages have a struct page. */
+	.access = simple_vma_access,
 	LDD3_VM_MAPPED(simple_vma_mapped)
 };
 

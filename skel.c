@@ -47,6 +47,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
+#include "kernel_compat.h"
 #include "skel_ioctl.h"
 
 /*
@@ -175,8 +176,9 @@ static struct skel_buf *skel_buf_get(struct skel_file *sf, unsigned long id)
 
 /*
  * The kernel calls open on fork, on a VMA split and on an mremap move, never
- * for the first mmap (skel_mmap hands its own reference to the VMA). VMAs
- * with a close method never merge, so each one is closed exactly once.
+ * for the first mmap (skel_mmap hands its own reference to the VMA). Both
+ * ways of mapping make a VM_PFNMAP | VM_DONTEXPAND VMA, which the kernel
+ * never merges with another, so each one is closed exactly once.
  */
 static void skel_vma_open(struct vm_area_struct *vma)
 {
@@ -193,12 +195,39 @@ static void skel_vma_close(struct vm_area_struct *vma)
 }
 
 /*
- * No fault method: both ways of mapping fill the whole VMA at mmap time and
- * set VM_DONTEXPAND, so mremap cannot grow a mapping past its buffer.
+ * ->access: a debugger's way into a VM_PFNMAP mapping (ptrace,
+ * /proc/PID/mem, process_vm_readv()), where get_user_pages() finds no
+ * struct page. It copies through the buffer's kernel address, inside the
+ * buffer, and writes only a writable mapping.
+ */
+static int skel_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *data, int len, int write)
+{
+	struct skel_buf *buf = vma->vm_private_data;
+	size_t off = (vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	u8 *mem = (u8 *)buf->vaddr + off;
+
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	if (off >= buf->size)
+		return -EINVAL;
+	/* The core may ask for more than the VMA holds: stop at its end. */
+	len = min3((size_t)len, buf->size - off, vma->vm_end - addr);
+	if (write)
+		memcpy(mem, data, len);
+	else
+		memcpy(data, mem, len);
+	return len;
+}
+
+/*
+ * No fault method: both ways of mapping fill the whole VMA at mmap time,
+ * and VM_DONTEXPAND keeps mremap from growing a mapping past its buffer.
  */
 static const struct vm_operations_struct skel_vm_ops = {
 	.open = skel_vma_open,
 	.close = skel_vma_close,
+	.access = skel_vma_access,
 };
 
 /**
@@ -246,6 +275,12 @@ static int skel_mmap(struct file *filp, struct vm_area_struct *vma)
 	}
 
 	vma->vm_pgoff = pgoff;
+	/*
+	 * remap_pfn_range() sets these, and dma_mmap_coherent() does through
+	 * it on x86, but not every DMA implementation maps that way; the
+	 * transfer check relies on a VMA that never grows.
+	 */
+	ldd3_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	if (buf->remap_pfn)
 		ret = remap_pfn_range(vma, vma->vm_start,
 				      PHYS_PFN(virt_to_phys(buf->vaddr)) + pgoff,
@@ -299,7 +334,8 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 		goto unlock;
 
 	ret = -ENOMEM;
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	/* The descriptor is charged to the caller's memory cgroup. */
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		goto unreserve;
 	/* Zeroed by the DMA API. __GFP_NOWARN: a failure is an errno. */
@@ -311,16 +347,22 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 	kref_init(&buf->ref);
 
 	if (a->flags & SKEL_ALLOC_REMAP_PFN) {
-		/* Not in the linear map: there is no page frame to name. */
+		/*
+		 * Not in the linear map: there is no page frame to name. Under
+		 * memory encryption (AMD SME/SEV, Intel TDX) the DMA API
+		 * decrypted the buffer, and a mapping with the default,
+		 * encrypted, protection would read ciphertext: only
+		 * dma_mmap_coherent() knows the protection to apply.
+		 */
 		ret = -EOPNOTSUPP;
-		if (!virt_addr_valid(buf->vaddr))
+		if (!virt_addr_valid(buf->vaddr) || ldd3_mem_encrypted())
 			goto free_dma;
 		buf->remap_pfn = true;
 	}
 
 	ret = xa_alloc_cyclic(&sf->bufs, &buf->id, buf,
 			      XA_LIMIT(1, SKEL_ID_MAX), &sf->next_id,
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
 		if (ret == -EBUSY)	/* every id taken */
 			ret = -ENOSPC;
@@ -424,10 +466,14 @@ static struct skel_buf *skel_xfer_find(struct file *filp, u64 addr, u64 len,
 		struct skel_buf *found = vma->vm_private_data;
 
 		/* vm_pgoff is the VMA's page offset in the buffer. */
-		if (xa_load(&sf->bufs, found->id) == found) {
-			kref_get(&found->ref);
-			*off = (vma->vm_pgoff << PAGE_SHIFT) +
+		size_t start = (vma->vm_pgoff << PAGE_SHIFT) +
 			       (addr - vma->vm_start);
+
+		/* Inside the buffer too, whatever the VMA's size. */
+		if (xa_load(&sf->bufs, found->id) == found &&
+		    start < found->size && len <= found->size - start) {
+			kref_get(&found->ref);
+			*off = start;
 			buf = found;
 		}
 	}
@@ -507,11 +553,11 @@ static int skel_open(struct inode *inode, struct file *filp)
 {
 	struct skel_file *sf;
 
-	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+	sf = kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT);
 	if (!sf)
 		return -ENOMEM;
 	mutex_init(&sf->lock);
-	xa_init_flags(&sf->bufs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&sf->bufs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	filp->private_data = sf;
 	return nonseekable_open(inode, filp);
 }

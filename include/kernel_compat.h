@@ -53,6 +53,19 @@ static inline void ldd3_vm_flags_clear(struct vm_area_struct *vma,
 }
 
 /*
+ * 5.16 replaced mem_encrypt_active() with cc_platform_has(): is memory
+ * encrypted (AMD SME/SEV, Intel TDX), so that DMA buffers are mapped
+ * decrypted and only the DMA API knows their page protection?
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+#include <linux/cc_platform.h>
+#define ldd3_mem_encrypted()	cc_platform_has(CC_ATTR_MEM_ENCRYPT)
+#else
+#include <linux/mem_encrypt.h>
+#define ldd3_mem_encrypted()	mem_encrypt_active()
+#endif
+
+/*
  * 5.12 made vm_operations_struct.map_pages return vm_fault_t (void before).
  * Write the handler as vm_fault_t fn(vmf, start_pgoff, end_pgoff), put
  * LDD3_MAP_PAGES_WRAPPER(fn) after it and set .map_pages = ldd3_map_pages(fn).

@@ -14,6 +14,7 @@
 #define SCULL_H
 
 #include <linux/fs.h>
+#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/mm_types.h>
 
@@ -25,7 +26,9 @@
  *	device class and of the /proc file (/proc/scullpmem)
  * @alloc: return a zero-filled quantum of PAGE_SIZE << @order bytes, or NULL;
  *	it must be zeroed whatever init_on_alloc says, as it may be mapped
- *	or read before anything is written to it
+ *	or read before anything is written to it, and allocated with
+ *	scull_gfp, so that it is charged to the writer and fails rather
+ *	than invoke the OOM killer
  * @free: release a quantum returned by @alloc with the same order
  * @page: the struct page holding page @index (0 .. (1 << order) - 1) of the
  *	quantum; called once per page when the quantum is allocated (the
@@ -53,6 +56,9 @@ struct scull_params {
 };
 
 struct scull_driver;
+
+/* What a leaf's @alloc passes to the allocator (see scull_core.c). */
+extern const gfp_t scull_gfp;
 
 struct scull_driver *scull_register(const struct scull_mem_ops *ops,
 				    const struct scull_params *params,
