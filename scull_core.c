@@ -108,7 +108,6 @@ static atomic_long_t scull_bytes = ATOMIC_LONG_INIT(0);
  * @qset: quanta per set
  * @quanta: quanta allocated
  * @vmas: live VMAs mapping the device
- * @cdev: the character device
  * @device: the device node's struct device
  */
 struct scull_dev {
@@ -122,7 +121,6 @@ struct scull_dev {
 	unsigned int qset;
 	unsigned long quanta;
 	int vmas;
-	struct cdev cdev;
 	struct device *device;
 };
 
@@ -134,6 +132,7 @@ struct scull_dev {
  *	so that an open or mapped device pins the leaf
  * @class: device class named after @ops->name
  * @devt: first device number
+ * @cdev: the character device of all the devices' numbers
  * @proc: /proc/<name>mem
  * @devs: the devices
  */
@@ -143,6 +142,7 @@ struct scull_driver {
 	const struct file_operations *fops;
 	struct class *class;
 	dev_t devt;
+	struct cdev cdev;
 	struct proc_dir_entry *proc;
 	struct scull_dev *devs;
 };
@@ -318,8 +318,9 @@ static int scull_trim(struct scull_dev *dev)
 
 int scull_open(struct inode *inode, struct file *filp)
 {
-	struct scull_dev *dev = container_of(inode->i_cdev, struct scull_dev,
-					     cdev);
+	struct scull_driver *drv = container_of(inode->i_cdev,
+						struct scull_driver, cdev);
+	struct scull_dev *dev = &drv->devs[iminor(inode) - MINOR(drv->devt)];
 	int ret;
 
 	filp->private_data = dev;
@@ -866,6 +867,7 @@ static char *scull_devnode(LDD3_DEVNODE_CONST struct device *dev,
 	return NULL;
 }
 
+/* The devices' nodes and memory; no file is open, so nothing is mapped. */
 static void scull_remove_devs(struct scull_driver *drv, int count)
 {
 	struct scull_dev *dev;
@@ -873,9 +875,8 @@ static void scull_remove_devs(struct scull_driver *drv, int count)
 
 	for (i = count - 1; i >= 0; i--) {
 		dev = &drv->devs[i];
-		device_destroy(drv->class, dev->cdev.dev);
-		cdev_del(&dev->cdev);
-		/* No file is open (the module is unloading): nothing is mapped. */
+		if (!IS_ERR_OR_NULL(dev->device))
+			device_destroy(drv->class, drv->devt + i);
 		mutex_lock(&dev->lock);
 		scull_free_all(dev);
 		mutex_unlock(&dev->lock);
@@ -883,11 +884,9 @@ static void scull_remove_devs(struct scull_driver *drv, int count)
 	}
 }
 
-static int scull_add_dev(struct scull_driver *drv, int i)
+static void scull_init_dev(struct scull_driver *drv, int i)
 {
 	struct scull_dev *dev = &drv->devs[i];
-	dev_t devt = drv->devt + i;
-	int ret;
 
 	snprintf(dev->name, sizeof(dev->name), "%s%d", drv->ops->name, i);
 	dev->drv = drv;
@@ -898,25 +897,6 @@ static int scull_add_dev(struct scull_driver *drv, int i)
 	atomic64_set(&dev->size, 0);
 	dev->order = drv->params.order;
 	dev->qset = drv->params.qset;
-
-	cdev_init(&dev->cdev, drv->fops);
-	dev->cdev.owner = drv->fops->owner;
-	ret = cdev_add(&dev->cdev, devt, 1);
-	if (ret)
-		goto err_mutex;
-	dev->device = device_create(drv->class, NULL, devt, dev, "%s",
-				    dev->name);
-	if (IS_ERR(dev->device)) {
-		ret = PTR_ERR(dev->device);
-		goto err_cdev;
-	}
-	return 0;
-
-err_cdev:
-	cdev_del(&dev->cdev);
-err_mutex:
-	mutex_destroy(&dev->lock);
-	return ret;
 }
 
 /**
@@ -932,6 +912,7 @@ struct scull_driver *scull_register(const struct scull_mem_ops *ops,
 				    const struct file_operations *fops)
 {
 	struct scull_driver *drv;
+	struct scull_dev *dev;
 	char procname[40];
 	int i, ret;
 
@@ -975,25 +956,42 @@ struct scull_driver *scull_register(const struct scull_mem_ops *ops,
 	}
 	drv->class->devnode = scull_devnode;
 
-	for (i = 0; i < params->devs; i++) {
-		ret = scull_add_dev(drv, i);
-		if (ret) {
-			pr_err("%s: cannot add device %d: %d\n", ops->name, i,
-			       ret);
-			goto err_devs;
-		}
-	}
-
+	for (i = 0; i < params->devs; i++)
+		scull_init_dev(drv, i);
 	snprintf(procname, sizeof(procname), "%smem", ops->name);
 	drv->proc = proc_create_single_data(procname, 0444, NULL,
 					    scull_proc_show, drv);
 	ret = -ENOMEM;
 	if (!drv->proc)
 		goto err_devs;
+	/* A node without its cdev cannot be opened yet (ENXIO). */
+	for (i = 0; i < params->devs; i++) {
+		dev = &drv->devs[i];
+		dev->device = device_create(drv->class, NULL, drv->devt + i,
+					    dev, "%s", dev->name);
+		if (IS_ERR(dev->device)) {
+			ret = PTR_ERR(dev->device);
+			pr_err("%s: cannot add device %d: %d\n", ops->name, i,
+			       ret);
+			goto err_proc;
+		}
+	}
+	/*
+	 * Last, and in one step for every device: from here on a device can
+	 * be opened, so nothing may fail after it. Were a later step to fail,
+	 * the module would be freed under a file opened in between.
+	 */
+	cdev_init(&drv->cdev, fops);
+	drv->cdev.owner = fops->owner;
+	ret = cdev_add(&drv->cdev, drv->devt, params->devs);
+	if (ret)
+		goto err_proc;
 	return drv;
 
+err_proc:
+	proc_remove(drv->proc);
 err_devs:
-	scull_remove_devs(drv, i);
+	scull_remove_devs(drv, params->devs);
 	class_destroy(drv->class);
 err_region:
 	unregister_chrdev_region(drv->devt, params->devs);
@@ -1013,6 +1011,7 @@ EXPORT_SYMBOL_GPL(scull_register);
  */
 void scull_unregister(struct scull_driver *drv)
 {
+	cdev_del(&drv->cdev);
 	proc_remove(drv->proc);
 	scull_remove_devs(drv, drv->params.devs);
 	class_destroy(drv->class);

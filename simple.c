@@ -81,18 +81,19 @@ MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault map
 
 /**
  * struct simple_dev - one device node
- * @cdev: the character device
+ * @fops: its file operations (they differ in how they map)
  * @mappings: number of live VMAs of this node (incremented by every VMA
  *	open, including the explicit one in mmap, decremented by close)
  */
 struct simple_dev {
-	struct cdev cdev;
+	const struct file_operations *fops;
 	atomic_t mappings;
 };
 
 static struct simple_dev simple_devs[SIMPLE_NR_DEVS];
 static struct class *simple_class;
 static dev_t simple_devt;
+static struct cdev simple_cdev;
 
 /*
  * The region both nodes map, simple_region_size bytes (a page multiple).
@@ -474,8 +475,17 @@ static int simple_fault_mmap_prepare(LDD3_MMAP_DESC *desc)
 
 LDD3_MMAP_PREPARE_WRAPPER(simple_fault_mmap_prepare)
 
+/*
+ * One cdev serves both nodes, so that it can be added last and in one step
+ * (see simple_init()). Its open gives each node its own file operations,
+ * as drivers/char/mem.c does for /dev/mem, /dev/zero and the others: the
+ * VFS calls no second open, and both tables have the same owner, so the
+ * module reference the VFS took stays right.
+ */
 static int simple_file_open(struct inode *inode, struct file *filp)
 {
+	struct simple_dev *dev = &simple_devs[iminor(inode) -
+					      MINOR(simple_devt)];
 	int ret;
 
 	/* Device memory: the same gate as /dev/mem's open_port(). */
@@ -486,10 +496,15 @@ static int simple_file_open(struct inode *inode, struct file *filp)
 		if (ret)
 			return ret;
 	}
-	filp->private_data = container_of(inode->i_cdev, struct simple_dev,
-					  cdev);
+	filp->private_data = dev;
+	filp->f_op = dev->fops;
 	return 0;
 }
+
+static const struct file_operations simple_open_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_file_open,
+};
 
 /**
  * simple_copy_iter - copy between the region and a user buffer
@@ -587,7 +602,6 @@ static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
 /* The two nodes differ only in how they map. */
 #define SIMPLE_FOPS(mmap_op) {						\
 	.owner = THIS_MODULE,						\
-	.open = simple_file_open,					\
 	.read_iter = simple_read_iter,					\
 	.write_iter = simple_write_iter,				\
 	.llseek = simple_file_llseek,					\
@@ -768,43 +782,41 @@ static void simple_region_exit(void)
 	}
 }
 
-static int __init simple_setup_dev(unsigned int minor)
+static void simple_remove_devs(unsigned int count)
+{
+	while (count--)
+		device_destroy(simple_class, simple_devt + count);
+}
+
+/* The nodes, which cannot be opened (ENXIO) until the cdev is added. */
+static int __init simple_add_devs(void)
 {
 	static const char * const names[SIMPLE_NR_DEVS] = {
 		"simpler", "simplen"
 	};
-	/* A RAM buffer in several chunks needs one remap per chunk. */
-	const struct file_operations *remap_fops =
-		simple_nr_chunks > 1 ? &simple_chunked_fops : &simple_remap_fops;
-	struct simple_dev *dev = &simple_devs[minor];
-	dev_t devt = simple_devt + minor;
 	struct device *device;
-	int ret;
+	unsigned int minor;
 
-	cdev_init(&dev->cdev, minor == 0 ? remap_fops : &simple_fault_fops);
-	dev->cdev.owner = THIS_MODULE;
-	ret = cdev_add(&dev->cdev, devt, 1);
-	if (ret)
-		return ret;
-
-	device = device_create_with_groups(simple_class, NULL, devt, dev,
-					   simple_groups, "%s", names[minor]);
-	if (IS_ERR(device)) {
-		cdev_del(&dev->cdev);
-		return PTR_ERR(device);
+	/* A RAM buffer in several chunks needs one remap per chunk. */
+	simple_devs[0].fops = simple_nr_chunks > 1 ? &simple_chunked_fops :
+						     &simple_remap_fops;
+	simple_devs[1].fops = &simple_fault_fops;
+	for (minor = 0; minor < SIMPLE_NR_DEVS; minor++) {
+		device = device_create_with_groups(simple_class, NULL,
+						   simple_devt + minor,
+						   &simple_devs[minor],
+						   simple_groups, "%s",
+						   names[minor]);
+		if (IS_ERR(device)) {
+			simple_remove_devs(minor);
+			return PTR_ERR(device);
+		}
 	}
 	return 0;
 }
 
-static void simple_remove_dev(unsigned int minor)
-{
-	device_destroy(simple_class, simple_devt + minor);
-	cdev_del(&simple_devs[minor].cdev);
-}
-
 static int __init simple_init(void)
 {
-	unsigned int minor;
 	int ret;
 
 	if (phys_start || phys_size)
@@ -836,16 +848,23 @@ static int __init simple_init(void)
 	}
 	simple_class->devnode = simple_devnode;
 
-	for (minor = 0; minor < SIMPLE_NR_DEVS; minor++) {
-		ret = simple_setup_dev(minor);
-		if (ret)
-			goto remove_devs;
-	}
+	ret = simple_add_devs();
+	if (ret)
+		goto destroy_class;
+	/*
+	 * Last: from here on the nodes can be opened, so nothing may fail
+	 * after it (the module would be freed under a file opened meanwhile).
+	 */
+	cdev_init(&simple_cdev, &simple_open_fops);
+	simple_cdev.owner = THIS_MODULE;
+	ret = cdev_add(&simple_cdev, simple_devt, SIMPLE_NR_DEVS);
+	if (ret)
+		goto remove_devs;
 	return 0;
 
 remove_devs:
-	while (minor--)
-		simple_remove_dev(minor);
+	simple_remove_devs(SIMPLE_NR_DEVS);
+destroy_class:
 	class_destroy(simple_class);
 unregister:
 	unregister_chrdev_region(simple_devt, SIMPLE_NR_DEVS);
@@ -856,10 +875,8 @@ free_region:
 
 static void __exit simple_exit(void)
 {
-	unsigned int minor;
-
-	for (minor = 0; minor < SIMPLE_NR_DEVS; minor++)
-		simple_remove_dev(minor);
+	cdev_del(&simple_cdev);
+	simple_remove_devs(SIMPLE_NR_DEVS);
 	class_destroy(simple_class);
 	unregister_chrdev_region(simple_devt, SIMPLE_NR_DEVS);
 	simple_region_exit();

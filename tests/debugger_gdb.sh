@@ -42,22 +42,25 @@ gdb_at() {
 		-p "$pid" "$@" 2>&1
 }
 
-# The 8 bytes gdb's "x/8xb" printed, as one hex string.
+# The 8 bytes gdb's "x/8xb 0x$1" printed, as one hex string.
 gdb_bytes() {
-	sed -n 's/^0x[0-9a-f]*[^:]*:\s*//p' | tr -d ' \t' | sed 's/0x//g'
+	sed -n "s/^0x0*$1:\s*//p" | tr -d ' \t' | sed 's/0x//g'
 }
 
 for case in /dev/simpler:rw /dev/simpler:r /dev/skel:rw /dev/skel:r /dev/scullp0:rw; do
 	node=${case%:*} prot=${case#*:}
-	coproc TARGET { python3 -c "$target_py" "$node" "$prot"; }
+	coproc TARGET { exec python3 -c "$target_py" "$node" "$prot"; }
 	read -r -t 60 addr bytes <&"${TARGET[0]}"
 	if [ -z "${addr:-}" ]; then
 		not_ok "$node ($prot): the target maps it"
 		continue
 	fi
-	got=$(gdb_at "$TARGET_PID" -ex "x/8xb 0x$addr" | gdb_bytes)
+	out=$(gdb_at "$TARGET_PID" -ex "x/8xb 0x$addr")
+	got=$(gdb_bytes "$addr" <<<"$out")
 	check "$node ($prot): gdb -p reads the 8 bytes the mapping holds" \
 		test "$got" = "$bytes"
+	[ "$got" = "$bytes" ] ||
+		diag "the mapping at $addr holds $bytes; gdb said: $(tail -n 3 <<<"$out")"
 	out=$(gdb_at "$TARGET_PID" -ex "set {unsigned char}0x$addr = 0x5a")
 	echo >&"${TARGET[1]}"
 	read -r -t 60 after <&"${TARGET[0]}"

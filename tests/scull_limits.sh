@@ -7,9 +7,8 @@
 # allocates; emptying the device gives the memory back. The limits are
 # writable by root at run time: max_device_bytes and max_bytes each stop a
 # write with ENOSPC after what fitted, and what was written stays intact.
-# In a memory cgroup of 64 MiB the writer gets ENOMEM before 128 MiB land,
-# and the cgroup's memory.current holds the device's memory until it is
-# emptied (sizes come from /proc/scull*mem: a node's stat size is 0).
+# (Sizes come from /proc/scull*mem: a node's stat size is 0. What a memory
+# cgroup sees is tests/scull_memcg.c.)
 
 . "$LDD3_ROOT/tests/lib/tap.sh"
 cd "$LDD3_ROOT" || exit 1
@@ -99,38 +98,4 @@ echo "$old_all" >$params/max_bytes
 : >/dev/scullv0
 rm -f /tmp/pattern
 
-# A writer in a memory cgroup of 64 MiB.
-cg=/sys/fs/cgroup
-if ! grep -q '^cgroup2 /sys/fs/cgroup ' /proc/mounts; then
-	mount -t cgroup2 cgroup2 $cg 2>/dev/null
-fi
-if ! grep -qw memory $cg/cgroup.controllers 2>/dev/null; then
-	ok "memory cgroup tests # SKIP this kernel has no memory controller"
-	tap_done
-	exit
-fi
-echo +memory >$cg/cgroup.subtree_control
-for dev in scullp0 scullv0; do
-	g=$cg/ldd3-limits-$$
-	mkdir $g && echo $((64 * mib)) >$g/memory.max
-	mark "$dev-cg"
-	out=$(sh -c "echo \$\$ >$g/cgroup.procs && exec dd if=/dev/zero of=/dev/$dev bs=1M count=128" 2>&1)
-	rc=$?
-	size=$(dev_size $dev)
-	current=$(cat $g/memory.current)
-	diag "$dev: in a 64 MiB cgroup dd wrote $((size / mib)) MiB (exit $rc); memory.current $((current / mib)) MiB"
-	check "$dev: a writer in a 64 MiB cgroup fails" test $rc != 0
-	check "$dev: ... with ENOMEM" grep -q 'Cannot allocate memory' <<<"$out"
-	check "$dev: ... before 128 MiB land" test "$size" -lt $((128 * mib))
-	check "$dev: memory.current shows the device's memory" \
-		test "$current" -ge $((size * 9 / 10))
-	check "$dev: nothing in the cgroup was OOM-killed" \
-		grep -qx 'oom_kill 0' $g/memory.events
-	check_fails "$dev: ... nor anywhere" \
-		log_since_has "$dev-cg" 'Out of memory|oom-kill|invoked oom-killer'
-	: >/dev/$dev
-	check "$dev: emptying it uncharges the cgroup" \
-		test "$(cat $g/memory.current)" -lt $((size / 2))
-	rmdir $g
-done
 tap_done
