@@ -597,11 +597,12 @@ long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 EXPORT_SYMBOL_GPL(scull_ioctl);
 
 /*
- * VMA accounting. ->mapped counts a new mapping (called by the core after
- * mmap_prepare on 7.1+; before, the .mmap wrapper of kernel_compat.h calls
- * ->open instead);
- * ->open runs on fork, split (partial munmap or mprotect) and mremap move;
- * ->close runs for every VMA the kernel removes, so the count stays exact.
+ * VMA accounting. The kernel does not call ->open for a new mapping:
+ * scull_mmap() counts it, as the book's driver does, and on 7.1+ the core
+ * calls ->mapped after .mmap_prepare instead. ->open runs on fork, split
+ * (partial munmap or mprotect) and mremap move; ->close runs for every VMA
+ * the kernel removes, so the count stays exact (a merge since 6.6 may grow
+ * a VMA, never remove one: the fault path checks the size).
  */
 static void scull_vma_opened(struct scull_dev *dev)
 {
@@ -609,14 +610,6 @@ static void scull_vma_opened(struct scull_dev *dev)
 	/* Logged under the lock, so the log shows the counts in order. */
 	pr_info("%s: VMA open, vmas %d\n", dev->name, ++dev->vmas);
 	mutex_unlock(&dev->lock);
-}
-
-static int __maybe_unused
-scull_vma_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
-		 const struct file *file, void **vm_private_data)
-{
-	scull_vma_opened(*vm_private_data);
-	return 0;
 }
 
 static void scull_vma_open(struct vm_area_struct *vma)
@@ -628,6 +621,9 @@ static void scull_vma_close(struct vm_area_struct *vma)
 {
 	struct scull_dev *dev = vma->vm_private_data;
 
+	/* Never announced: 7.1+ closes a VMA whose mmap failed after prepare. */
+	if (!dev)
+		return;
 	mutex_lock(&dev->lock);
 	/* Logged under the lock, so the log shows the counts in order. */
 	pr_info("%s: VMA close, vmas %d\n", dev->name, --dev->vmas);
@@ -802,7 +798,6 @@ static const struct vm_operations_struct scull_vm_ops = {
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
-	LDD3_VM_MAPPED(scull_vma_mapped)
 };
 
 static const struct vm_operations_struct scull_vm_ops_around = {
@@ -810,35 +805,74 @@ static const struct vm_operations_struct scull_vm_ops_around = {
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
 	.map_pages = ldd3_map_pages(scull_map_pages),
-	LDD3_VM_MAPPED(scull_vma_mapped)
 };
 
 /**
- * scull_mmap_prepare() - set up a new mapping of a device
- * @desc: the mapping to be, before its VMA exists (see kernel_compat.h)
+ * scull_mmap() - set up a new mapping of a device
+ * @filp: the open device
+ * @vma: the new VMA
  *
- * Installs no page: the fault handler finds each one. Every order can be
- * mapped (the book refused scullp orders above 0): scullp allocates
- * compound pages, so get_page() on any page of a quantum is valid. The
- * mapping is counted by scull_vma_mapped() once it exists.
+ * Installs no page: the fault handler, scull_vma_fault(), finds each one.
+ * Every order can be mapped (the book refused scullp orders above 0):
+ * scullp allocates compound pages, so get_page() on any page of a quantum
+ * is valid. With fault_around the VMA is VM_MIXEDMAP, which
+ * vm_insert_pages() from the fault path needs; vm flags may only change
+ * now, before the VMA is live. The .mmap method of kernels before 7.1.
  * Return: 0.
  */
-int scull_mmap_prepare(LDD3_MMAP_DESC *desc)
+int scull_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	if (fault_around) {
-		/*
-		 * vm_insert_pages() from ->map_pages needs VM_MIXEDMAP, and
-		 * vm flags may only change now, before the VMA is live.
-		 */
-		ldd3_desc_set_mixedmap(desc);
-		desc->vm_ops = &scull_vm_ops_around;
-	} else {
-		desc->vm_ops = &scull_vm_ops;
-	}
-	desc->private_data = desc->file->private_data;
+	if (fault_around)
+		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
+	vma->vm_ops = fault_around ? &scull_vm_ops_around : &scull_vm_ops;
+	vma->vm_private_data = filp->private_data;
+	scull_vma_open(vma);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(scull_mmap);
+
+#ifdef LDD3_HAVE_MMAP_PREPARE
+/*
+ * Linux 7.1 and later: .mmap_prepare describes the mapping before the VMA
+ * exists (as scull_mmap() does), and the core announces the VMA with
+ * ->mapped, which sets vm_private_data and counts it. This block and
+ * LDD3_MMAP_OP() in SCULL_DEFINE_FOPS() are the version choice
+ * (kernel_compat.h).
+ */
+static int scull_vma_mapped(unsigned long start, unsigned long end,
+			    pgoff_t pgoff, const struct file *file,
+			    void **vm_private_data)
+{
+	*vm_private_data = file->private_data;
+	scull_vma_opened(file->private_data);
+	return 0;
+}
+
+static const struct vm_operations_struct scull_prepared_vm_ops = {
+	.open = scull_vma_open,
+	.close = scull_vma_close,
+	.fault = scull_vma_fault,
+	.mapped = scull_vma_mapped,
+};
+
+static const struct vm_operations_struct scull_prepared_vm_ops_around = {
+	.open = scull_vma_open,
+	.close = scull_vma_close,
+	.fault = scull_vma_fault,
+	.map_pages = scull_map_pages,
+	.mapped = scull_vma_mapped,
+};
+
+int scull_mmap_prepare(struct vm_area_desc *desc)
+{
+	if (fault_around)
+		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
+	desc->vm_ops = fault_around ? &scull_prepared_vm_ops_around :
+				      &scull_prepared_vm_ops;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(scull_mmap_prepare);
+#endif /* LDD3_HAVE_MMAP_PREPARE */
 
 /* /proc/<name>mem: one line per device, no kernel addresses. */
 static int scull_proc_show(struct seq_file *m, void *v)

@@ -62,6 +62,11 @@ static const struct scull_mem_ops scullp_ops = {
 	.page = scullp_page,
 };
 
+/*
+ * read, write, ioctl and mmap (scull.h). mmap is scull_mmap() in
+ * scull_core.c; its fault handler, scull_vma_fault(), maps each page from
+ * the list scullp_page() made with virt_to_page() when the quantum was allocated.
+ */
 SCULL_DEFINE_FOPS(scullp_fops);
 
 static struct scull_driver *scullp_driver;

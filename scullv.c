@@ -57,6 +57,11 @@ static const struct scull_mem_ops scullv_ops = {
 	.page = scullv_page,
 };
 
+/*
+ * read, write, ioctl and mmap (scull.h). mmap is scull_mmap() in
+ * scull_core.c; its fault handler, scull_vma_fault(), maps each page from
+ * the list scullv_page() made with vmalloc_to_page() when the quantum was allocated.
+ */
 SCULL_DEFINE_FOPS(scullv_fops);
 
 static struct scull_driver *scullv_driver;

@@ -139,16 +139,16 @@ static pgprot_t simple_io_prot(pgprot_t prot)
 }
 
 /*
- * VMA open and close keep the book's messages word for word. A new mapping
- * is announced by ->mapped, which the core calls after mmap_prepare on
- * 7.1+; before 7.1 (and in the .mmap of a chunked buffer) ->open is called
- * by hand instead, as in the book. ->open also runs on fork, on a VMA
- * split (partial munmap or mprotect) and on an mremap move. Since 6.6 a
- * VMA with a close method may be expanded by a merge (an adjacent mmap of
- * the next offsets, an mremap move next to it) without ->open for the
- * added range, but it is never removed by one: the count is of VMAs, and
- * every VMA opened is closed exactly once. The bounds are checked again at
- * fault time and in ->access for that reason.
+ * VMA open and close keep the book's messages word for word. The kernel
+ * does not call ->open for a new mapping: the .mmap methods below call it
+ * themselves, as the book does, and on 7.1+ the core calls ->mapped after
+ * .mmap_prepare instead. ->open also runs on fork, on a VMA split (partial
+ * munmap or mprotect) and on an mremap move. Since 6.6 a VMA with a close
+ * method may be expanded by a merge (an adjacent mmap of the next offsets,
+ * an mremap move next to it) without ->open for the added range, but it is
+ * never removed by one: the count is of VMAs, and every VMA opened is
+ * closed exactly once. The bounds are checked again at fault time and in
+ * ->access for that reason.
  */
 static void simple_vma_opened(struct simple_dev *dev, unsigned long start,
 			      pgoff_t pgoff)
@@ -156,14 +156,6 @@ static void simple_vma_opened(struct simple_dev *dev, unsigned long start,
 	atomic_inc(&dev->mappings);
 	pr_notice("Simple VMA open, virt %lx, phys %lx\n", start,
 		  simple_phys_of(pgoff << PAGE_SHIFT));
-}
-
-static int __maybe_unused
-simple_vma_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
-		  const struct file *file, void **vm_private_data)
-{
-	simple_vma_opened(*vm_private_data, start, pgoff);
-	return 0;
 }
 
 static void simple_vma_open(struct vm_area_struct *vma)
@@ -175,6 +167,12 @@ static void simple_vma_close(struct vm_area_struct *vma)
 {
 	struct simple_dev *dev = vma->vm_private_data;
 
+	/*
+	 * A VMA that was never announced: on 7.1+ the core closes the VMA of
+	 * a failed mmap action, before ->mapped (which sets the pointer).
+	 */
+	if (!dev)
+		return;
 	atomic_dec(&dev->mappings);
 	pr_notice("Simple VMA close.\n");
 }
@@ -234,14 +232,6 @@ static int simple_vma_access(struct vm_area_struct *vma, unsigned long addr,
  * with vm_ops but no .fault gets SIGBUS from the core.
  */
 static const struct vm_operations_struct simple_remap_vm_ops = {
-	.open = simple_vma_open,
-	.close = simple_vma_close,
-	.access = simple_vma_access,
-	LDD3_VM_MAPPED(simple_vma_mapped)
-};
-
-/* The same for a chunked buffer, mapped by .mmap (which forbids ->mapped). */
-static const struct vm_operations_struct simple_chunked_vm_ops = {
 	.open = simple_vma_open,
 	.close = simple_vma_close,
 	.access = simple_vma_access,
@@ -319,161 +309,237 @@ static const struct vm_operations_struct simple_fault_vm_ops = {
 	.fault = simple_vma_fault,
 	/* Used on the device window only: RAM pages have a struct page. */
 	.access = simple_vma_access,
-	LDD3_VM_MAPPED(simple_vma_mapped)
 };
 
-/* The mapping [pgoff, pgoff + pages) lies inside the region. */
-static bool simple_range_ok(pgoff_t pgoff, unsigned long pages)
-{
-	unsigned long region = simple_region_size >> PAGE_SHIFT;
-
-	/* No overflow: the kernel has refused an offset + length that wraps. */
-	return pgoff < region && pages <= region - pgoff;
-}
-
 /**
- * simple_mmap_check - refuse what a new mapping cannot do
- * @desc: the mapping being set up
+ * simple_mmap_check - what both nodes refuse, whichever mmap method runs
+ * @pgoff: first page of the mapping in the region
+ * @len: its length in bytes
  * @pfnmap: the VMA will be VM_PFNMAP (page tables without struct page)
+ * @shared: MAP_SHARED
+ * @writable: PROT_WRITE
  *
  * The mapping must lie inside the region (the kernel has already refused
- * an unaligned offset with EINVAL).
+ * an unaligned offset, and an offset + length that wraps, with EINVAL).
  *
  * A VM_PFNMAP mapping cannot be copy-on-write here: the kernel copies a
  * private pfn mapping only if one remap covers the whole VMA, which a
  * chunked buffer cannot do, and vmf_insert_pfn() BUGs on a COW VM_PFNMAP
- * VMA. So MAP_PRIVATE with PROT_WRITE is refused with EINVAL, and a
- * read-only private mapping loses VM_MAYWRITE, so that a later
+ * VMA. So MAP_PRIVATE with PROT_WRITE is refused, and the caller takes
+ * VM_MAYWRITE from a read-only private one, so that a later
  * mprotect(PROT_WRITE) fails with EACCES instead of making it COW.
  *
  * Return: 0, or -EINVAL.
  */
-static int simple_mmap_check(LDD3_MMAP_DESC *desc, bool pfnmap)
+static int simple_mmap_check(pgoff_t pgoff, unsigned long len, bool pfnmap,
+			     bool shared, bool writable)
 {
-	if (!simple_range_ok(desc->pgoff,
-			     (desc->end - desc->start) >> PAGE_SHIFT))
-		return -EINVAL;
+	unsigned long region = simple_region_size >> PAGE_SHIFT;
 
-	if (!pfnmap || ldd3_desc_shared(desc))
-		return 0;
-	if (ldd3_desc_writable(desc))
+	if (pgoff >= region || len >> PAGE_SHIFT > region - pgoff)
 		return -EINVAL;
-	ldd3_desc_deny_write(desc);
+	if (pfnmap && !shared && writable)
+		return -EINVAL;
 	return 0;
+}
+
+/* Bytes from RAM-buffer offset @off to the end of its chunk. */
+static unsigned long simple_chunk_left(unsigned long off)
+{
+	return (1UL << simple_chunk_shift) -
+	       (off & ((1UL << simple_chunk_shift) - 1));
 }
 
 /*
- * /dev/simpler on a region in one piece (the device window, or a RAM buffer
- * the page allocator gave in one block): ask the core to remap the whole
- * VMA once it exists. The remap sets VM_IO | VM_PFNMAP | VM_DONTEXPAND |
- * VM_DONTDUMP (what the book's VM_RESERVED became) and takes no page
- * references: the buffer stays allocated because the VMA's file pins this
- * module until the last VMA is gone. RAM keeps the normal cached
- * protection, matching the kernel's own mapping of it; device memory is
- * mapped uncached or write-combining.
+ * The RAM buffer: one remap_pfn_range() per physically contiguous chunk the
+ * VMA spans (a buffer larger than the page allocator's largest block, 4 MiB,
+ * is made of several). RAM keeps the normal cached protection, matching the
+ * kernel's own mapping of it.
  */
-static int simple_remap_mmap_prepare(LDD3_MMAP_DESC *desc)
+static int simple_remap_ram(struct vm_area_struct *vma)
 {
-	unsigned long off = desc->pgoff << PAGE_SHIFT;
-	int ret;
+	unsigned long addr = vma->vm_start, off = vma->vm_pgoff << PAGE_SHIFT;
+	unsigned long len;
+	int ret = 0;
 
-	ret = simple_mmap_check(desc, true);
-	if (ret)
-		return ret;
-
-	desc->vm_ops = &simple_remap_vm_ops;
-	desc->private_data = desc->file->private_data;
-	if (simple_phys_mode) {
-		desc->page_prot = simple_io_prot(desc->page_prot);
-		ldd3_mmap_action_ioremap_full(desc,
-					      PHYS_PFN(phys_start + off));
-	} else {
-		ldd3_mmap_action_remap_full(desc,
-					    simple_buf_pfn(off));
+	for (; !ret && addr < vma->vm_end; addr += len, off += len) {
+		len = min(vma->vm_end - addr, simple_chunk_left(off));
+		ret = remap_pfn_range(vma, addr, simple_buf_pfn(off), len,
+				      vma->vm_page_prot);
 	}
-	return 0;
+	return ret;
 }
 
-LDD3_MMAP_PREPARE_WRAPPER(simple_remap_mmap_prepare)
+/*
+ * The device window: io_remap_pfn_range(), uncached or write-combining
+ * (io_ rather than plain: some architectures translate I/O addresses).
+ */
+static int simple_remap_io(struct vm_area_struct *vma)
+{
+	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
+
+	vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
+	return io_remap_pfn_range(vma, vma->vm_start,
+				  PHYS_PFN(phys_start + off),
+				  vma->vm_end - vma->vm_start,
+				  vma->vm_page_prot);
+}
 
 /**
- * simple_chunked_mmap - /dev/simpler on a RAM buffer of several chunks
+ * simple_remap_mmap - /dev/simpler: build the page tables of the whole VMA
  * @filp: the open node
  * @vma: the new VMA
  *
- * A buffer larger than the page allocator's largest block (4 MiB) is made
- * of several physically contiguous chunks, and a VMA may span them. That
- * takes one remap_pfn_range() per chunk, which mmap_prepare cannot ask for
- * (up to 7.3 an mmap action remaps one pfn range), so this node keeps the
- * .mmap method, which the kernel still supports, and announces the new VMA
- * itself, as the book does. Same checks, flags and traces as above.
+ * The book's method (15.2.2). remap_pfn_range() sets VM_IO | VM_PFNMAP |
+ * VM_DONTEXPAND | VM_DONTDUMP (what the book's VM_RESERVED became) and
+ * takes no page references: the buffer stays allocated because the VMA's
+ * file pins this module until the last VMA is gone. The .mmap method of
+ * kernels before 7.1, and of a chunked buffer on every kernel (an
+ * .mmap_prepare action remaps one pfn range, up to 7.3 at least).
  *
  * Return: 0 or a negative errno.
  */
-static int simple_chunked_mmap(struct file *filp, struct vm_area_struct *vma)
+static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	unsigned long addr = vma->vm_start;
-	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
-	int ret = 0;
+	bool shared = vma->vm_flags & VM_SHARED;
+	int ret;
 
-	if (!simple_range_ok(vma->vm_pgoff, vma_pages(vma)))
-		return -EINVAL;
-	if (!(vma->vm_flags & VM_SHARED)) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EINVAL;
-		ldd3_vm_flags_clear(vma, VM_MAYWRITE);
-	}
-
-	while (!ret && addr < vma->vm_end) {
-		unsigned long chunk_left =
-			(1UL << simple_chunk_shift) -
-			(off & ((1UL << simple_chunk_shift) - 1));
-		unsigned long len = min(vma->vm_end - addr, chunk_left);
-
-		ret = remap_pfn_range(vma, addr,
-				      simple_buf_pfn(off),
-				      len, vma->vm_page_prot);
-		addr += len;
-		off += len;
-	}
+	ret = simple_mmap_check(vma->vm_pgoff, vma->vm_end - vma->vm_start,
+				true, shared, vma->vm_flags & VM_WRITE);
 	if (ret)
 		return ret;
-
-	vma->vm_ops = &simple_chunked_vm_ops;
+	if (!shared)
+		ldd3_vm_flags_clear(vma, VM_MAYWRITE);
+	ret = simple_phys_mode ? simple_remap_io(vma) : simple_remap_ram(vma);
+	if (ret)
+		return ret;
+	vma->vm_ops = &simple_remap_vm_ops;
 	vma->vm_private_data = filp->private_data;
 	simple_vma_open(vma);
 	return 0;
 }
 
-/*
- * /dev/simplen: map nothing now; simple_vma_fault() installs pages. On the
- * RAM buffer the VMA has no VM_DONTEXPAND: mremap can grow it, and the
- * fault handler decides what lies past the region. With fault_around it is
- * VM_MIXEDMAP, which vm_insert_pages() needs. On device memory
- * vmf_insert_pfn() needs VM_PFNMAP; the kernel refuses to grow a VM_PFNMAP
- * VMA, so that mapping cannot grow. Both flags are set here because vm
- * flags must not change in the fault handler.
+/**
+ * simple_fault_mmap - /dev/simplen: map nothing now
+ * @filp: the open node
+ * @vma: the new VMA
+ *
+ * simple_vma_fault() installs the pages. On the RAM buffer the VMA has no
+ * VM_DONTEXPAND: mremap can grow it, and the fault handler decides what
+ * lies past the region. With fault_around it is VM_MIXEDMAP, which
+ * vm_insert_pages() needs. On device memory vmf_insert_pfn() needs
+ * VM_PFNMAP; the kernel refuses to grow a VM_PFNMAP VMA, so that mapping
+ * cannot grow. The flags are set here because vm flags must not change in
+ * the fault handler. The .mmap method of kernels before 7.1.
+ *
+ * Return: 0 or -EINVAL.
  */
-static int simple_fault_mmap_prepare(LDD3_MMAP_DESC *desc)
+static int __maybe_unused simple_fault_mmap(struct file *filp,
+					    struct vm_area_struct *vma)
 {
+	bool shared = vma->vm_flags & VM_SHARED;
 	int ret;
 
-	ret = simple_mmap_check(desc, simple_phys_mode);
+	ret = simple_mmap_check(vma->vm_pgoff, vma->vm_end - vma->vm_start,
+				simple_phys_mode, shared,
+				vma->vm_flags & VM_WRITE);
 	if (ret)
 		return ret;
-
 	if (simple_phys_mode) {
-		ldd3_desc_set_pfnmap(desc);
-		desc->page_prot = simple_io_prot(desc->page_prot);
+		if (!shared)
+			ldd3_vm_flags_clear(vma, VM_MAYWRITE);
+		ldd3_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+				       VM_DONTDUMP);
+		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
 	} else if (fault_around) {
-		ldd3_desc_set_mixedmap(desc);
+		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 	}
-	desc->vm_ops = &simple_fault_vm_ops;
-	desc->private_data = desc->file->private_data;
+	vma->vm_ops = &simple_fault_vm_ops;
+	vma->vm_private_data = filp->private_data;
+	simple_vma_open(vma);
 	return 0;
 }
 
-LDD3_MMAP_PREPARE_WRAPPER(simple_fault_mmap_prepare)
+#ifdef LDD3_HAVE_MMAP_PREPARE
+/*
+ * Linux 7.1 and later: .mmap_prepare, the method the kernel recommends
+ * there. It describes the mapping before the VMA exists (same checks and
+ * flags as the .mmap methods above); the core then does the remap it asks
+ * for and announces the VMA with ->mapped, which is where the count and
+ * vm_private_data are set. This block and LDD3_MMAP_OP() in the
+ * file_operations are the driver's only version choice (kernel_compat.h).
+ */
+static int simple_vma_mapped(unsigned long start, unsigned long end,
+			     pgoff_t pgoff, const struct file *file,
+			     void **vm_private_data)
+{
+	*vm_private_data = file->private_data;
+	simple_vma_opened(file->private_data, start, pgoff);
+	return 0;
+}
+
+static const struct vm_operations_struct simple_remap_prepared_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.access = simple_vma_access,
+	.mapped = simple_vma_mapped,
+};
+
+static const struct vm_operations_struct simple_fault_prepared_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.fault = simple_vma_fault,
+	.access = simple_vma_access,
+	.mapped = simple_vma_mapped,
+};
+
+/* /dev/simpler on a region in one piece: the core remaps it whole. */
+static int simple_remap_mmap_prepare(struct vm_area_desc *desc)
+{
+	unsigned long off = desc->pgoff << PAGE_SHIFT;
+	bool shared = vma_desc_test(desc, VMA_SHARED_BIT);
+	int ret;
+
+	ret = simple_mmap_check(desc->pgoff, desc->end - desc->start, true,
+				shared, vma_desc_test(desc, VMA_WRITE_BIT));
+	if (ret)
+		return ret;
+	if (!shared)
+		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
+	desc->vm_ops = &simple_remap_prepared_vm_ops;
+	if (simple_phys_mode) {
+		desc->page_prot = simple_io_prot(desc->page_prot);
+		mmap_action_ioremap_full(desc, PHYS_PFN(phys_start + off));
+	} else {
+		mmap_action_remap_full(desc, simple_buf_pfn(off));
+	}
+	return 0;
+}
+
+/* /dev/simplen: the fault handler maps, as with simple_fault_mmap(). */
+static int simple_fault_mmap_prepare(struct vm_area_desc *desc)
+{
+	bool shared = vma_desc_test(desc, VMA_SHARED_BIT);
+	int ret;
+
+	ret = simple_mmap_check(desc->pgoff, desc->end - desc->start,
+				simple_phys_mode, shared,
+				vma_desc_test(desc, VMA_WRITE_BIT));
+	if (ret)
+		return ret;
+	if (simple_phys_mode) {
+		if (!shared)
+			vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
+		vma_desc_set_flags(desc, VMA_IO_BIT, VMA_PFNMAP_BIT,
+				   VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
+		desc->page_prot = simple_io_prot(desc->page_prot);
+	} else if (fault_around) {
+		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
+	}
+	desc->vm_ops = &simple_fault_prepared_vm_ops;
+	return 0;
+}
+#endif /* LDD3_HAVE_MMAP_PREPARE */
 
 /*
  * One cdev serves both nodes, so that it can be added last and in one step
@@ -609,11 +675,11 @@ static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
 }
 
 static const struct file_operations simple_remap_fops =
-	SIMPLE_FOPS(ldd3_mmap_prepare_op(simple_remap_mmap_prepare));
+	SIMPLE_FOPS(LDD3_MMAP_OP(simple_remap_mmap, simple_remap_mmap_prepare));
 static const struct file_operations simple_chunked_fops =
-	SIMPLE_FOPS(.mmap = simple_chunked_mmap);
+	SIMPLE_FOPS(.mmap = simple_remap_mmap);
 static const struct file_operations simple_fault_fops =
-	SIMPLE_FOPS(ldd3_mmap_prepare_op(simple_fault_mmap_prepare));
+	SIMPLE_FOPS(LDD3_MMAP_OP(simple_fault_mmap, simple_fault_mmap_prepare));
 
 /* /sys/class/simple/simple{r,n}/mappings: the node's live VMA count. */
 static ssize_t mappings_show(struct device *device,

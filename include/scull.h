@@ -71,17 +71,20 @@ ssize_t scull_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t scull_write_iter(struct kiocb *iocb, struct iov_iter *from);
 loff_t scull_llseek(struct file *filp, loff_t off, int whence);
 long scull_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-int scull_mmap_prepare(LDD3_MMAP_DESC *desc);
+int scull_mmap(struct file *filp, struct vm_area_struct *vma);
+#ifdef LDD3_HAVE_MMAP_PREPARE
+int scull_mmap_prepare(struct vm_area_desc *desc);
+#endif
 
 /*
  * SCULL_DEFINE_FOPS(name) defines the file operations of a leaf module's
  * devices. They must be the leaf's own (.owner = THIS_MODULE of the leaf):
  * an open file or a mapping then pins the leaf module, and through it the
- * core, so rmmod fails with EBUSY while a device is open or mapped.
- * Before 7.1 it also defines the leaf's .mmap around scull_mmap_prepare().
+ * core, so rmmod fails with EBUSY while a device is open or mapped. The
+ * mapping is scull_mmap() (on 7.1+, scull_mmap_prepare()) in scull_core.c,
+ * and its fault handler scull_vma_fault() beside it.
  */
 #define SCULL_DEFINE_FOPS(name)						\
-LDD3_MMAP_PREPARE_WRAPPER(scull_mmap_prepare)				\
 static const struct file_operations name = {				\
 	.owner = THIS_MODULE,						\
 	.llseek = scull_llseek,						\
@@ -89,7 +92,7 @@ static const struct file_operations name = {				\
 	.write_iter = scull_write_iter,					\
 	.unlocked_ioctl = scull_ioctl,					\
 	.compat_ioctl = compat_ptr_ioctl,				\
-	ldd3_mmap_prepare_op(scull_mmap_prepare),			\
+	LDD3_MMAP_OP(scull_mmap, scull_mmap_prepare),			\
 	/* RAM: nothing to write back; msync(MS_SYNC) and fsync() succeed */ \
 	.fsync = noop_fsync,						\
 	.open = scull_open,						\

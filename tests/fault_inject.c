@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every failure path, exercised: for each driver entry point a user
+ * reaches (open, write, the first fault of a mapping, the ioctls that
+ * allocate, mmap, and module load with each parameter set), the 1st, 2nd,
+ * ... Nth allocation of that one call is made to fail through
+ * /proc/thread-self/fail-nth (as syzkaller does), until the call runs
+ * without reaching N. Every failed call returns an error or a short count;
+ * the device then holds exactly what the successful calls (and the part of
+ * a short write they reported) put there, and its counters are right. A
+ * crash, a WARNING or a hang fails the run (tests/vm), and the kmemleak
+ * scan after the last test finds every leak (tests/run-guest). Needs a
+ * kernel with CONFIG_FAULT_INJECTION and FAULT_INJECTION_DEBUG_FS (the
+ * debug kernel); elsewhere every test says SKIP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "scull_ioctl.h"
+#include "scull_test.h"
+#include "simple_test.h"
+#include "skel_test.h"
+
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define DEBUGFS		"/sys/kernel/debug"
+/* More failure points than any one call here has: a loop that never ends. */
+#define MAX_NTH		5000
+
+static int put(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Make sleeping allocations and single pages fail too (by default only
+ * atomic ones of order 1 and up do), and keep the log quiet. Return false
+ * if this kernel cannot inject faults.
+ */
+static bool fault_injection_ready(void)
+{
+	static const char * const knobs[][2] = {
+		{ DEBUGFS "/failslab/ignore-gfp-wait", "N" },
+		{ DEBUGFS "/failslab/verbose", "0" },
+		{ DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ DEBUGFS "/fail_page_alloc/min-order", "0" },
+		{ DEBUGFS "/fail_page_alloc/verbose", "0" },
+	};
+	unsigned int i;
+
+	if (access(FAIL_NTH, W_OK))
+		return false;
+	if (access(DEBUGFS "/failslab", F_OK))
+		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		if (put(knobs[i][0], knobs[i][1]))
+			return false;
+	return true;
+}
+
+#define REQUIRE_FAULT_INJECTION() do {					\
+	if (!fault_injection_ready())					\
+		SKIP(return, "no %s (CONFIG_FAULT_INJECTION)", FAIL_NTH); \
+} while (0)
+
+static int nth_fd = -1;
+
+/* The @n-th fault-injection point this thread passes from now on fails. */
+static void fail_nth(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (nth_fd < 0)
+		nth_fd = open(FAIL_NTH, O_RDWR);
+	if (pwrite(nth_fd, buf, len, 0) != len) {
+		perror("fail-nth");
+		exit(1);
+	}
+}
+
+/* Whether the failure set by fail_nth() happened; disarms it either way. */
+static bool fail_nth_fired(void)
+{
+	char buf[16] = "";
+	bool fired;
+
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0) {
+		perror("fail-nth");
+		exit(1);
+	}
+	fired = atoi(buf) == 0;
+	fail_nth(0);
+	return fired;
+}
+
+static bool is_alloc_errno(int e)
+{
+	return e == ENOMEM || e == ENOSPC || e == ENFILE || e == EAGAIN;
+}
+
+TEST(open_of_every_node)
+{
+	static const char * const nodes[] = {
+		"/dev/simpler", "/dev/simplen", "/dev/scullp0",
+		"/dev/scullv0", SKEL_NODE,
+	};
+	unsigned int i, n;
+	bool fired;
+	int fd;
+
+	REQUIRE_FAULT_INJECTION();
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		for (n = 1; n < MAX_NTH; n++) {
+			fail_nth(n);
+			fd = open(nodes[i], O_RDWR);
+			fired = fail_nth_fired();
+			if (fd >= 0)
+				close(fd);
+			else
+				EXPECT_TRUE(fired && is_alloc_errno(errno))
+					TH_LOG("open %s, failure %u: %s",
+					       nodes[i], n, strerror(errno));
+			if (!fired)
+				break;
+		}
+		EXPECT_LE(0, fd) TH_LOG("%s never opened", nodes[i]);
+		TH_LOG("%s: open passes %u failure points", nodes[i], n - 1);
+	}
+}
+
+/* A write of 3.5 quanta, with each of its allocations failing in turn. */
+static void write_until_done(struct __test_metadata *_metadata,
+			     const char *node, const char *proc,
+			     const char *name)
+{
+	size_t len = 0, size, quantum;
+	char line[256], fmt[64], *want, *got;
+	unsigned long quanta = 0;
+	long long dev_size = -1;
+	unsigned int n;
+	off_t off = 0;
+	ssize_t r;
+	FILE *f;
+	int fd;
+
+	fd = open_empty(node);
+	ASSERT_LE(0, fd);
+	quantum = sysconf(_SC_PAGESIZE) << ioctl(fd, SCULLP_IOCQORDER);
+	size = quantum * 7 / 2;
+	want = calloc(1, size);
+	got = calloc(1, size);
+	ASSERT_TRUE(want && got);
+	for (n = 1; n < MAX_NTH && len < size; n++) {
+		size_t i;
+
+		for (i = 0; i < size - len; i++)
+			want[len + i] = (char)(n + i);
+		fail_nth(n);
+		r = pwrite(fd, want + len, size - len, off);
+		fail_nth_fired();
+		if (r < 0) {
+			EXPECT_TRUE(is_alloc_errno(errno))
+				TH_LOG("failure %u: %s", n, strerror(errno));
+			continue;
+		}
+		/* What a short write reported is there; the rest is not. */
+		len += r;
+		off += r;
+	}
+	EXPECT_EQ(size, len);
+	ASSERT_EQ((ssize_t)size, pread(fd, got, size, 0));
+	EXPECT_EQ(0, memcmp(want, got, size));
+	f = fopen(proc, "r");
+	ASSERT_NE(NULL, f);
+	snprintf(fmt, sizeof(fmt), "%s: size %%lld, qset %%*u, order %%*u, quanta %%lu", name);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, &dev_size, &quanta) == 2)
+			break;
+	fclose(f);
+	EXPECT_EQ((long long)size, dev_size);
+	EXPECT_EQ(4, quanta);
+	TH_LOG("%s: the write passed %u failure points", name, n - 1);
+	free(want);
+	free(got);
+	close(fd);
+}
+
+TEST(write_to_scullp0)
+{
+	REQUIRE_FAULT_INJECTION();
+	write_until_done(_metadata, "/dev/scullp0", "/proc/scullpmem",
+			 "scullp0");
+}
+
+TEST(write_to_scullv0)
+{
+	REQUIRE_FAULT_INJECTION();
+	write_until_done(_metadata, "/dev/scullv0", "/proc/scullvmem",
+			 "scullv0");
+}
+
+static sigjmp_buf fault_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(fault_jmp, sig);
+}
+
+/*
+ * The first fault of a fresh mapping of @node with each of its allocations
+ * failing: the access completes (the kernel retries the fault) and reads
+ * what the device holds.
+ */
+static void first_fault(struct __test_metadata *_metadata, const char *node,
+			off_t off, size_t len)
+{
+	volatile char seen;
+	unsigned int n;
+	bool fired;
+	char *p;
+	int fd;
+
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, pwrite(fd, "F", 1, off));
+	signal(SIGBUS, on_sigbus);
+	for (n = 1; n < MAX_NTH; n++) {
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+		ASSERT_NE(MAP_FAILED, p);
+		if (sigsetjmp(fault_jmp, 1)) {
+			fail_nth(0);
+			ASSERT_TRUE(false) TH_LOG("%s: SIGBUS at failure %u",
+						  node, n);
+		}
+		fail_nth(n);
+		seen = p[0];
+		fired = fail_nth_fired();
+		EXPECT_EQ('F', seen);
+		munmap(p, len);
+		if (!fired)
+			break;
+	}
+	signal(SIGBUS, SIG_DFL);
+	TH_LOG("%s: the first fault passed %u failure points", node, n - 1);
+	close(fd);
+}
+
+TEST(first_fault_of_each_fault_mapping)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd;
+
+	REQUIRE_FAULT_INJECTION();
+	first_fault(_metadata, "/dev/simplen", 0, page);
+	fd = open_empty("/dev/scullp0");
+	close(fd);
+	first_fault(_metadata, "/dev/scullp0", 0, page);
+	fd = open_empty("/dev/scullv0");
+	close(fd);
+	first_fault(_metadata, "/dev/scullv0", 0, page);
+	EXPECT_EQ(0, simple_mappings("simplen"));
+}
+
+/* mmap of @len bytes of @node with each allocation failing in turn. */
+static void mmap_until_done(struct __test_metadata *_metadata, int fd,
+			    const char *what, off_t off, size_t len,
+			    const char *count_node)
+{
+	unsigned int n;
+	bool fired;
+	char *p;
+
+	for (n = 1; n < MAX_NTH; n++) {
+		fail_nth(n);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+		fired = fail_nth_fired();
+		if (p == MAP_FAILED) {
+			EXPECT_TRUE(fired && is_alloc_errno(errno))
+				TH_LOG("%s, failure %u: %s", what, n,
+				       strerror(errno));
+			if (count_node)
+				EXPECT_EQ(0, simple_mappings(count_node));
+			continue;
+		}
+		if (count_node)
+			EXPECT_EQ(1, simple_mappings(count_node));
+		munmap(p, len);
+		if (!fired)
+			break;
+	}
+	if (count_node)
+		EXPECT_EQ(0, simple_mappings(count_node));
+	TH_LOG("%s: mmap passed %u failure points", what, n - 1);
+}
+
+TEST(mmap_of_every_node)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t whole = simple_param("size");
+	struct skel_alloc a;
+	char buf[64] = "";
+	int fd;
+
+	REQUIRE_FAULT_INJECTION();
+	fd = open("/dev/simpler", O_RDWR);
+	ASSERT_LE(0, fd);
+	mmap_until_done(_metadata, fd, "simpler", 0, whole, "simpler");
+	close(fd);
+	fd = open("/dev/simplen", O_RDWR);
+	ASSERT_LE(0, fd);
+	mmap_until_done(_metadata, fd, "simplen", 0, whole, "simplen");
+	close(fd);
+	fd = open_empty("/dev/scullp0");
+	ASSERT_EQ((ssize_t)page, pwrite(fd, buf, page, 0));
+	mmap_until_done(_metadata, fd, "scullp0", 0, page, NULL);
+	close(fd);
+	fd = open(SKEL_NODE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, skel_alloc(fd, 4 * page, 0, &a));
+	mmap_until_done(_metadata, fd, "skel", a.offset, 4 * page, NULL);
+	ASSERT_EQ(0, skel_alloc(fd, 4 * page, SKEL_ALLOC_REMAP_PFN, &a));
+	mmap_until_done(_metadata, fd, "skel (remap_pfn)", a.offset, 4 * page,
+			NULL);
+	close(fd);
+	EXPECT_EQ(0, read_num(SKEL_SYSFS "mappings"));
+	EXPECT_EQ(0, read_num(SKEL_SYSFS "buffers"));
+}
+
+TEST(skel_alloc_ioctl)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int n, held = 0;
+	struct skel_alloc a;
+	bool fired;
+	int fd, err;
+
+	REQUIRE_FAULT_INJECTION();
+	fd = open(SKEL_NODE, O_RDWR);
+	ASSERT_LE(0, fd);
+	for (n = 1; n < MAX_NTH; n++) {
+		fail_nth(n);
+		err = skel_alloc(fd, 16 * page, 0, &a);
+		fired = fail_nth_fired();
+		if (err) {
+			EXPECT_TRUE(fired && is_alloc_errno(err))
+				TH_LOG("failure %u: %s", n, strerror(err));
+		} else {
+			held++;
+		}
+		/* The driver counts exactly the buffers the file holds. */
+		EXPECT_EQ(held, read_num(SKEL_SYSFS "buffers"));
+		EXPECT_EQ(held * 16 * page, read_num(SKEL_SYSFS "bytes"));
+		if (!fired)
+			break;
+	}
+	EXPECT_EQ(1, held);
+	close(fd);
+	EXPECT_EQ(0, read_num(SKEL_SYSFS "buffers"));
+	TH_LOG("SKEL_IOCALLOC passed %u failure points", n - 1);
+}
+
+/* What /sys/module, /proc/devices and /dev say of module @name. */
+static bool module_present(const char *name, const char *node)
+{
+	char path[128], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (!access(path, F_OK) || (node && !access(node, F_OK)))
+		return true;
+	f = fopen("/proc/devices", "r");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		char *word = strrchr(line, ' ');
+
+		if (word && !strncmp(word + 1, name, strlen(name)) &&
+		    word[1 + strlen(name)] == '\n')
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * insmod @file @params with each allocation failing in turn: a failed
+ * load leaves nothing behind (no module, no major, no node). Ends with the
+ * module loaded.
+ */
+static void load_until_done(struct __test_metadata *_metadata,
+			    const char *file, const char *name,
+			    const char *node, const char *params)
+{
+	char path[256];
+	unsigned int n;
+	bool fired;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("LDD3_ROOT"), file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	for (n = 1; n < MAX_NTH; n++) {
+		fail_nth(n);
+		ret = syscall(SYS_finit_module, fd, params, 0);
+		fired = fail_nth_fired();
+		if (!ret)
+			break;
+		EXPECT_TRUE(fired) TH_LOG("%s %s: %s without a failure",
+					  file, params, strerror(errno));
+		EXPECT_FALSE(module_present(name, node))
+			TH_LOG("%s %s, failure %u: left behind", file, params,
+			       n);
+		if (!fired)
+			break;
+	}
+	EXPECT_EQ(0, ret);
+	TH_LOG("insmod %s %s passed %u failure points", file, params, n - 1);
+	close(fd);
+}
+
+static void unload(const char *name)
+{
+	syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+TEST(module_load_with_each_parameter_set)
+{
+	REQUIRE_FAULT_INJECTION();
+	unload("skel");
+	unload("scullv");
+	unload("scullp");
+	unload("scull_core");
+	unload("simple");
+	ASSERT_FALSE(module_present("simple", "/dev/simpler"));
+
+	load_until_done(_metadata, "simple.ko", "simple", "/dev/simpler", "");
+	unload("simple");
+	/* 8 MiB: more than one block of the page allocator, several chunks. */
+	load_until_done(_metadata, "simple.ko", "simple", "/dev/simpler",
+			"size=8388608 fault_around=0");
+	unload("simple");
+	load_until_done(_metadata, "scull_core.ko", "scull_core", NULL, "");
+	load_until_done(_metadata, "scullp.ko", "scullp", "/dev/scullp0", "");
+	unload("scullp");
+	load_until_done(_metadata, "scullp.ko", "scullp", "/dev/scullp0",
+			"scullp_devs=8 scullp_order=2 scullp_qset=10");
+	load_until_done(_metadata, "scullv.ko", "scullv", "/dev/scullv0",
+			"scullv_devs=2 scullv_order=0");
+	load_until_done(_metadata, "skel.ko", "skel", SKEL_NODE, "");
+}
+
+TEST_HARNESS_MAIN

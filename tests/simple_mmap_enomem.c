@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An mmap that fails half way leaves the counts right. A process in a
+ * memory cgroup with no room left maps the whole of /dev/simpler again and
+ * again until an mmap fails with ENOMEM (a page table or the VMA cannot be
+ * charged; on 7.1+ that can be the core's remap action after
+ * .mmap_prepare, after which the core closes a VMA that ->mapped never
+ * announced). Once it has exited, /sys/class/simple/simpler/mappings reads
+ * 0, not -1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "simple_test.h"
+
+#define CG_ROOT	"/sys/fs/cgroup"
+#define TRIES	200000
+
+static int put(const char *dir, const char *name, const char *s)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* In @dir, map @fd whole until mmap fails; exit with its errno, or 0. */
+static void map_until_it_fails(const char *dir, int fd, size_t size)
+{
+	char pid[32];
+	long i;
+
+	if (mlockall(MCL_CURRENT))
+		_exit(100);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (put(dir, "cgroup.procs", pid))
+		_exit(101);
+	for (i = 0; i < TRIES; i++)
+		if (mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0) == MAP_FAILED)
+			_exit(errno);
+	_exit(0);
+}
+
+TEST(simpler_mmap_failing_for_memory_leaves_mappings_0)
+{
+	char controllers[256] = "", dir[128];
+	size_t size = simple_param("size");
+	int fd, status;
+	struct stat st;
+	pid_t pid;
+	FILE *f;
+
+	if (stat(CG_ROOT "/cgroup.controllers", &st))
+		mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL);
+	f = fopen(CG_ROOT "/cgroup.controllers", "r");
+	if (f) {
+		if (!fgets(controllers, sizeof(controllers), f))
+			controllers[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(controllers, "memory"))
+		SKIP(return, "this kernel has no memory cgroup controller");
+	ASSERT_EQ(0, put(CG_ROOT, "cgroup.subtree_control", "+memory"));
+	snprintf(dir, sizeof(dir), CG_ROOT "/ldd3-mmap-enomem-%d", getpid());
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	/* Room for some page tables and VMAs, not for thousands. */
+	ASSERT_EQ(0, put(dir, "memory.max", "2097152"));
+	fd = open("/dev/simpler", O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, simple_mappings("simpler"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		map_until_it_fails(dir, fd, size);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(fd);
+	rmdir(dir);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("the mapper died of signal %d",
+					       WTERMSIG(status));
+	EXPECT_EQ(ENOMEM, WEXITSTATUS(status))
+		TH_LOG("the mapper ended with %s", WEXITSTATUS(status) ?
+		       strerror(WEXITSTATUS(status)) : "no failure");
+	EXPECT_EQ(0, simple_mappings("simpler"));
+}
+
+TEST_HARNESS_MAIN
