@@ -3,11 +3,11 @@
 #
 # Which mmap path the running kernel takes, seen with the function tracer.
 # On 7.1 and later the core calls f_op->mmap_prepare and then
-# vm_ops->mapped (the first "VMA open"); before 7.1 the .mmap wrapper of
-# include/kernel_compat.h runs the same prepare function and calls
-# vm_ops->open itself. /dev/simpler on a buffer of several chunks keeps
-# .mmap on every kernel (one remap_pfn_range per chunk). The traces and
-# behaviour are the same either way: the other tests prove that part.
+# vm_ops->mapped (the first "VMA open"); before 7.1 the driver's classic
+# .mmap runs (remap_pfn_range() in it, for /dev/simpler) and counts the
+# VMA itself. /dev/simpler on a buffer of several chunks keeps .mmap on
+# every kernel (one remap_pfn_range per chunk). The traces and behaviour
+# are the same either way: the other tests prove that part.
 
 . "$LDD3_ROOT/tests/lib/tap.sh"
 cd "$LDD3_ROOT" || exit 1
@@ -37,11 +37,9 @@ if ! grep -qw function "$tracing/available_tracers"; then
 	exit
 fi
 
-functions=(simple_remap_mmap_prepare simple_remap_mmap_prepare_mmap
-	simple_chunked_mmap simple_fault_mmap_prepare
-	simple_fault_mmap_prepare_mmap simple_vma_mapped simple_vma_open
-	scull_mmap_prepare scull_mmap_prepare_mmap scull_vma_mapped
-	scull_vma_open)
+functions=(simple_remap_mmap simple_remap_mmap_prepare simple_fault_mmap
+	simple_fault_mmap_prepare simple_vma_mapped scull_mmap
+	scull_mmap_prepare scull_vma_mapped)
 
 # traced CMD...: run CMD with the function tracer on the functions above;
 # print the names of those that ran, one per line.
@@ -95,18 +93,16 @@ expect() {
 if [ $modern = 1 ]; then
 	expect "/dev/simpler (one chunk): mmap_prepare, then ->mapped" \
 		mapper /dev/simpler 0 4096 -- +simple_remap_mmap_prepare \
-		+simple_vma_mapped -simple_vma_open -simple_chunked_mmap
+		+simple_vma_mapped -simple_remap_mmap
 	expect "/dev/simplen: mmap_prepare, then ->mapped" \
 		mapper /dev/simplen 0 4096 -- +simple_fault_mmap_prepare \
-		+simple_vma_mapped -simple_vma_open
+		+simple_vma_mapped -simple_fault_mmap
 else
-	expect "/dev/simpler (one chunk): .mmap wrapper, then ->open" \
-		mapper /dev/simpler 0 4096 -- \
-		+simple_remap_mmap_prepare_mmap +simple_vma_open \
-		-simple_vma_mapped -simple_chunked_mmap
-	expect "/dev/simplen: .mmap wrapper, then ->open" \
-		mapper /dev/simplen 0 4096 -- \
-		+simple_fault_mmap_prepare_mmap +simple_vma_open \
+	expect "/dev/simpler (one chunk): .mmap, no ->mapped" \
+		mapper /dev/simpler 0 4096 -- +simple_remap_mmap \
+		-simple_vma_mapped
+	expect "/dev/simplen: .mmap, no ->mapped" \
+		mapper /dev/simplen 0 4096 -- +simple_fault_mmap \
 		-simple_vma_mapped
 fi
 
@@ -114,20 +110,18 @@ head -c 8192 /dev/urandom >/dev/scullp0
 if [ $modern = 1 ]; then
 	expect "/dev/scullp0: mmap_prepare, then ->mapped" \
 		mapper /dev/scullp0 0 4096 -- +scull_mmap_prepare \
-		+scull_vma_mapped -scull_vma_open -scull_mmap_prepare_mmap
+		+scull_vma_mapped -scull_mmap
 else
-	expect "/dev/scullp0: .mmap wrapper, prepare, then ->open" \
-		mapper /dev/scullp0 0 4096 -- +scull_mmap_prepare_mmap \
-		+scull_mmap_prepare +scull_vma_open -scull_vma_mapped
+	expect "/dev/scullp0: .mmap, no ->mapped" \
+		mapper /dev/scullp0 0 4096 -- +scull_mmap -scull_vma_mapped
 fi
 : >/dev/scullp0
 
 rmmod simple && insmod simple.ko size=$((64 * mib))
 check "simple loads with a 64 MiB buffer in several chunks" \
 	sh -c "dmesg | tail -n 5 | grep -qE 'simple: $((64 * mib)) byte buffer in ([2-9]|[1-9][0-9]+) contiguous chunk'"
-expect "/dev/simpler (chunked): .mmap, ->open, on every kernel" \
+expect "/dev/simpler (chunked): .mmap on every kernel, no ->mapped" \
 	mapper /dev/simpler $((3 * mib)) $((2 * mib)) -- \
-	+simple_chunked_mmap +simple_vma_open -simple_vma_mapped \
-	-simple_remap_mmap_prepare
+	+simple_remap_mmap -simple_vma_mapped -simple_remap_mmap_prepare
 rmmod simple && insmod simple.ko
 tap_done
