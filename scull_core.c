@@ -44,6 +44,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
+#include <linux/ratelimit.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -61,6 +62,11 @@ static bool fault_around = true;
 module_param(fault_around, bool, 0644);
 MODULE_PARM_DESC(fault_around,
 		 "Map the existing neighbours of a faulting page in one go (.map_pages); applies to new mappings (default: on)");
+
+static bool vma_log_limit = true;
+module_param(vma_log_limit, bool, 0644);
+MODULE_PARM_DESC(vma_log_limit,
+		 "Rate-limit the VMA open and close lines to 10 per 5 s, so that a fork loop cannot flood the kernel log (default: on)");
 
 /* Highest number of devices one leaf module may create. */
 #define SCULL_MAX_DEVS	64
@@ -604,11 +610,22 @@ EXPORT_SYMBOL_GPL(scull_ioctl);
  * the kernel removes, so the count stays exact (a merge since 6.6 may grow
  * a VMA, never remove one: the fault path checks the size).
  */
+/* One more VMA line, unless they come faster than 10 per 5 s. */
+static bool scull_vma_log(void)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	return !READ_ONCE(vma_log_limit) || __ratelimit(&rs);
+}
+
 static void scull_vma_opened(struct scull_dev *dev)
 {
 	mutex_lock(&dev->lock);
+	dev->vmas++;
 	/* Logged under the lock, so the log shows the counts in order. */
-	pr_info("%s: VMA open, vmas %d\n", dev->name, ++dev->vmas);
+	if (scull_vma_log())
+		pr_info("%s: VMA open, vmas %d\n", dev->name, dev->vmas);
 	mutex_unlock(&dev->lock);
 }
 
@@ -625,8 +642,9 @@ static void scull_vma_close(struct vm_area_struct *vma)
 	if (!dev)
 		return;
 	mutex_lock(&dev->lock);
-	/* Logged under the lock, so the log shows the counts in order. */
-	pr_info("%s: VMA close, vmas %d\n", dev->name, --dev->vmas);
+	dev->vmas--;
+	if (scull_vma_log())
+		pr_info("%s: VMA close, vmas %d\n", dev->name, dev->vmas);
 	mutex_unlock(&dev->lock);
 }
 

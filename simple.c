@@ -41,6 +41,7 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/security.h>
 #include <linux/sizes.h>
@@ -74,6 +75,10 @@ MODULE_PARM_DESC(phys_size, "Size in bytes of the device memory window (page ali
 static bool phys_wc;
 module_param(phys_wc, bool, 0444);
 MODULE_PARM_DESC(phys_wc, "Map the device window write-combining instead of uncached (for prefetchable memory such as frame buffers)");
+
+static bool vma_log_limit = true;
+module_param(vma_log_limit, bool, 0644);
+MODULE_PARM_DESC(vma_log_limit, "Rate-limit the VMA open and close lines to 10 per 5 s, so that a fork loop cannot flood the kernel log (default: on)");
 
 static bool fault_around = true;
 module_param(fault_around, bool, 0644);
@@ -122,7 +127,7 @@ static unsigned long simple_buf_pfn(unsigned long off)
 }
 
 /* Physical address of region offset @off, for the VMA open trace. */
-static unsigned long simple_phys_of(unsigned long off)
+static phys_addr_t simple_phys_of(unsigned long off)
 {
 	if (simple_phys_mode)
 		return phys_start + off;
@@ -150,12 +155,29 @@ static pgprot_t simple_io_prot(pgprot_t prot)
  * closed exactly once. The bounds are checked again at fault time and in
  * ->access for that reason.
  */
+/* One more VMA line, unless they come faster than 10 per 5 s. */
+static bool simple_vma_log(void)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	return !READ_ONCE(vma_log_limit) || __ratelimit(&rs);
+}
+
+/*
+ * The physical address is the driver's own buffer or the window root gave
+ * it, printed as the kernel prints physical addresses (%pa); only root can
+ * map the nodes, and Debian's kernel log is root-only (dmesg_restrict).
+ */
 static void simple_vma_opened(struct simple_dev *dev, unsigned long start,
 			      pgoff_t pgoff)
 {
+	phys_addr_t phys = simple_phys_of(pgoff << PAGE_SHIFT);
+
 	atomic_inc(&dev->mappings);
-	pr_notice("Simple VMA open, virt %lx, phys %lx\n", start,
-		  simple_phys_of(pgoff << PAGE_SHIFT));
+	if (simple_vma_log())
+		pr_notice("Simple VMA open, virt %lx, phys %pa\n", start,
+			  &phys);
 }
 
 static void simple_vma_open(struct vm_area_struct *vma)
@@ -174,7 +196,8 @@ static void simple_vma_close(struct vm_area_struct *vma)
 	if (!dev)
 		return;
 	atomic_dec(&dev->mappings);
-	pr_notice("Simple VMA close.\n");
+	if (simple_vma_log())
+		pr_notice("Simple VMA close.\n");
 }
 
 /**

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "module_param.h"
 
 FIXTURE(vmas) {
 	int fd, kmsg;
@@ -42,6 +43,9 @@ FIXTURE_SETUP(vmas)
 	long i;
 
 	self->page = sysconf(_SC_PAGESIZE);
+	/* Every line counts here: no rate limit. */
+	ASSERT_EQ(0, set_module_param("scull_core", "vma_log_limit", "N",
+				      NULL, 0));
 	self->fd = open(variant->node, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->node,
 				      strerror(errno));
@@ -59,6 +63,7 @@ FIXTURE_TEARDOWN(vmas)
 {
 	close(self->kmsg);
 	close(self->fd);
+	set_module_param("scull_core", "vma_log_limit", "Y", NULL, 0);
 }
 
 static int proc_vmas(const char *proc, const char *name)

@@ -3,7 +3,7 @@
 #
 # simple.ko from the shell: the buffer starts zeroed, dd/cmp/od work on both
 # nodes (read, write, llseek, bounded by the region), mapper's mappings log
-# exactly one book line "Simple VMA open, virt %lx, phys %lx" and one
+# exactly one book line "Simple VMA open, virt %lx, phys %pa" and one
 # "Simple VMA close." each, modinfo describes every parameter, load refuses
 # bad parameters with a clear message, and a 64 MiB buffer works (the C
 # tests simple_mmap and simple_vma run again at that size).
@@ -92,9 +92,12 @@ rw_session() {
 book_lines() {
 	local node=$1 opens closes
 
+	# Every line, whatever the rate of the ones before.
+	echo N >/sys/module/simple/parameters/vma_log_limit
 	mark
 	mapper "$node" 0 "$page" >/dev/null 2>&1
-	opens=$(since_mark | grep -cE '\] Simple VMA open, virt [0-9a-f]+, phys [0-9a-f]+$')
+	echo Y >/sys/module/simple/parameters/vma_log_limit
+	opens=$(since_mark | grep -cE '\] Simple VMA open, virt [0-9a-f]+, phys 0x[0-9a-f]+$')
 	closes=$(since_mark | grep -cE '\] Simple VMA close\.$')
 	check "mapper $node: one \"Simple VMA open, virt .., phys ..\" line" \
 		test "$opens" = 1

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "module_param.h"
 #include "simple_test.h"
 
 #define OPEN_LINE "Simple VMA open, virt "
@@ -139,6 +140,8 @@ FIXTURE_SETUP(vma)
 
 	self->page = sysconf(_SC_PAGESIZE);
 	self->len = 4 * self->page;
+	/* Every line counts here: no rate limit. */
+	ASSERT_EQ(0, set_module_param("simple", "vma_log_limit", "N", NULL, 0));
 	snprintf(path, sizeof(path), "/dev/%s", variant->node);
 	self->kmsg = kmsg_open();
 	ASSERT_LE(0, self->kmsg) TH_LOG("/dev/kmsg: %s", strerror(errno));
@@ -158,6 +161,7 @@ FIXTURE_TEARDOWN(vma)
 {
 	close(self->fd);
 	close(self->kmsg);
+	set_module_param("simple", "vma_log_limit", "Y", NULL, 0);
 }
 
 /* Where offset 0 of the RAM buffer is: pagemap of a /dev/simplen mapping. */
