@@ -55,19 +55,19 @@ reads_back() {
 run_scripts() {
 	local where=$1 stat=root:root mode=600
 
-	check "$where: simple_load" ./simple_load
+	check "$where: simple_load" scripts/simple_load
 	check "$where: /dev/simpler is minor 0 of simple's major, $stat $mode" \
 		node_is /dev/simpler simple 0 "$stat" "$mode"
 	check "$where: /dev/simplen is minor 1 of simple's major, $stat $mode" \
 		node_is /dev/simplen simple 1 "$stat" "$mode"
 	check "$where: what simplen writes, simpler reads" \
 		reads_back /dev/simplen /dev/simpler
-	check "$where: simple_unload" ./simple_unload
+	check "$where: simple_unload" scripts/simple_unload
 	check_fails "$where: simple is unloaded" loaded simple
 	check "$where: /dev/simpler and /dev/simplen are gone" \
 		gone /dev/simpler /dev/simplen
 
-	check "$where: scullp_load scullp_devs=2" ./scullp_load scullp_devs=2
+	check "$where: scullp_load scullp_devs=2" scripts/scullp_load scullp_devs=2
 	check "$where: scull_core is loaded with scullp" loaded scull_core
 	check "$where: /dev/scullp0 is minor 0 of scullp's major, $stat $mode" \
 		node_is /dev/scullp0 scullp 0 "$stat" "$mode"
@@ -81,7 +81,7 @@ run_scripts() {
 
 	# The book's group and mode, asked for.
 	SCULL_GROUP=staff SCULL_MODE=664 check \
-		"$where: SCULL_GROUP=staff SCULL_MODE=664 scullv_load" ./scullv_load
+		"$where: SCULL_GROUP=staff SCULL_MODE=664 scullv_load" scripts/scullv_load
 	for i in 0 3; do
 		check "$where: /dev/scullv$i is minor $i of scullv's major, root:staff 664" \
 			node_is "/dev/scullv$i" scullv "$i" root:staff 664
@@ -89,11 +89,11 @@ run_scripts() {
 	check "$where: /dev/scullv -> scullv0" \
 		test "$(readlink /dev/scullv)" = scullv0
 
-	check "$where: scullp_unload" ./scullp_unload
+	check "$where: scullp_unload" scripts/scullp_unload
 	check "$where: /dev/scullp and its nodes are gone" \
 		gone /dev/scullp /dev/scullp0 /dev/scullp1
 	check "$where: scull_core stays for scullv" loaded scull_core
-	check "$where: scullv_unload" ./scullv_unload
+	check "$where: scullv_unload" scripts/scullv_unload
 	check "$where: /dev/scullv and its nodes are gone" \
 		gone /dev/scullv /dev/scullv0 /dev/scullv3
 	check_fails "$where: scull_core went with its last user" \
@@ -119,8 +119,8 @@ check "/dev is now a plain tmpfs" dev_is tmpfs
 mknod -m 666 /dev/scullp0 c 1 3
 run_scripts "static /dev"
 SIMPLE_GROUP=staff SIMPLE_MODE=664 check \
-	"static /dev: SIMPLE_GROUP=staff SIMPLE_MODE=664 simple_load" ./simple_load
+	"static /dev: SIMPLE_GROUP=staff SIMPLE_MODE=664 simple_load" scripts/simple_load
 check "static /dev: /dev/simplen is root:staff 664" \
 	node_is /dev/simplen simple 1 root:staff 664
-check "static /dev: simple_unload" ./simple_unload
+check "static /dev: simple_unload" scripts/simple_unload
 tap_done

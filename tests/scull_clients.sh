@@ -115,7 +115,7 @@ done
 # --- load and unload scripts ----------------------------------------------
 for mod in scullp scullv; do
 	check "${mod}_load ${mod}_order=2 loads the module" \
-		./"${mod}_load" "${mod}_order=2"
+		scripts/"${mod}_load" "${mod}_order=2"
 	check "/dev/${mod}0 has mode 0600" \
 		test "$(stat -c %a "/dev/${mod}0")" = 600
 	check "/dev/${mod}3 exists" test -c "/dev/${mod}3"
@@ -124,10 +124,10 @@ for mod in scullp scullv; do
 	check "the parameter reached the devices" \
 		grep -q "^${mod}1: .* order 2," "/proc/${mod}mem"
 	check "${mod}_unload removes the module and the link" \
-		bash -c "./${mod}_unload && [ ! -e /dev/$mod ] && [ ! -d /sys/module/$mod ]"
+		bash -c "scripts/${mod}_unload && [ ! -e /dev/$mod ] && [ ! -d /sys/module/$mod ]"
 done
 check "scull_core is unloaded with the last of them" test ! -d /sys/module/scull_core
 check "the modules load again with their defaults" \
-	bash -c './scullp_load && ./scullv_load'
+	bash -c 'scripts/scullp_load && scripts/scullv_load'
 rm -f /dev/scullp /dev/scullv
 tap_done

@@ -12,8 +12,9 @@
 # node is the same whoever made it. A group and mode given to the load
 # script apply to the nodes either way (the book's: staff or wheel, 664).
 
-# The script's directory, where the modules are.
-ldd3_dir=$(dirname "$0")
+# The top of the tree, where the modules are built (the scripts are in
+# its scripts/ folder).
+ldd3_dir=$(dirname "$0")/..
 
 # ldd3_nodes MODULE GROUP MODE NODE...: make /dev/NODE a character device
 # of MODULE's major and of minor 0 for the first NODE, 1 for the next...,
