@@ -3,9 +3,10 @@
 # make            build simple.ko, scull_core.ko, scullp.ko, scullv.ko,
 #                 skel.ko and misc-progs/mapper against KDIR
 # make demo       boot a Debian kernel under QEMU and replay the book's sessions
-# make bench      the fault benchmark in QEMU (bench/run; README "Performance")
+# make bench      the fault benchmark in QEMU (bench/run; docs/performance.md)
+# make matrix     the whole suite on every kernel of the matrix, one table
 # make check      what CI runs: the whole suite in QEMU on 6.1 and 7.3, build
-#                 and load tests on the other kernels (tests/check)
+#                 and load tests on the other kernels (tests/harness/check)
 # make install    install the modules into /lib/modules/KVER/extra and
 #                 run depmod (INSTALL_MOD_PATH=DIR: into DIR/lib/modules)
 # make uninstall  remove them again and run depmod
@@ -21,7 +22,8 @@
 # make clean      remove every build product
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-MODULES := simple scull_core scullp scullv skel
+# The modules, in load order: Kbuild's obj-m, their one definition.
+MODULES := $(patsubst %.o,%,$(shell sed -n 's/^obj-m := //p' Kbuild))
 
 .PHONY: all modules progs kdir clean demo check load unload
 
@@ -41,10 +43,10 @@ progs:
 	$(MAKE) -C bench
 
 demo:
-	tests/demo
+	tests/harness/demo
 
 check:
-	tests/check
+	tests/harness/check
 
 .PHONY: bench
 bench:
@@ -52,10 +54,10 @@ bench:
 
 .PHONY: check-debug stress
 check-debug:
-	tests/check-debug
+	tests/harness/check-debug
 
 # KEY=value words of the kernel command line reach the guest test as its
-# environment (tests/run --append, LDD3_VM_APPEND).
+# environment (tests/harness/run --append, LDD3_VM_APPEND).
 STRESS_SECONDS ?= 60
 STRESS_ENV = LDD3_STRESS_SECONDS=$(STRESS_SECONDS) \
 	LDD3_TEST_TIMEOUT=$$(($(STRESS_SECONDS) + 300)) \
@@ -63,19 +65,19 @@ STRESS_ENV = LDD3_STRESS_SECONDS=$(STRESS_SECONDS) \
 stress:
 	LDD3_VM_APPEND="$(STRESS_ENV)" \
 	LDD3_VM_TIMEOUT=$$(($(STRESS_SECONDS) + 1200)) \
-	$(if $(DEBUG),tests/check-debug,tests/run $(if $(KERNEL),--kernel $(KERNEL))) \
+	$(if $(DEBUG),tests/harness/check-debug,tests/harness/run $(if $(KERNEL),--kernel $(KERNEL))) \
 		scull_stress
 
 .PHONY: fuzz
 FUZZ_OPS ?= 20000
 fuzz:
-	tests/fuzz --ops $(FUZZ_OPS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+	tests/harness/fuzz --ops $(FUZZ_OPS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
 		$(if $(KERNEL),--kernel $(KERNEL)) $(if $(DEBUG),--debug)
 
 # make matrix: build and test every supported kernel, print a table.
 .PHONY: matrix
 matrix:
-	tests/matrix
+	tests/harness/check --all
 
 # The release KDIR builds for (what uname -r says on that kernel; Debian's
 # include/config/kernel.release has the upstream version instead).

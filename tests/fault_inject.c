@@ -8,8 +8,8 @@
  * without reaching N. Every failed call returns an error or a short count;
  * the device then holds exactly what the successful calls (and the part of
  * a short write they reported) put there, and its counters are right. A
- * crash, a WARNING or a hang fails the run (tests/vm), and the kmemleak
- * scan after the last test finds every leak (tests/run-guest). Needs a
+ * crash, a WARNING or a hang fails the run (tests/harness/vm), and the kmemleak
+ * scan after the last test finds every leak (tests/harness/run-guest). Needs a
  * kernel with CONFIG_FAULT_INJECTION and FAULT_INJECTION_DEBUG_FS (the
  * debug kernel); elsewhere every test says SKIP.
  */

@@ -17,7 +17,7 @@
  *
  * Nothing is checked but survival: no call may kill the process or hang,
  * and at the end no VMA is left (/proc/scull*mem, simple's mappings); the
- * kernel log must stay clean (tests/vm), KASAN and lockdep included on the
+ * kernel log must stay clean (tests/harness/vm), KASAN and lockdep included on the
  * debug kernel. Device mappings live in a reserved arena, so that a
  * MAP_FIXED or an unmap never hits the program's own memory: what a call
  * unmaps is covered again with an inaccessible anonymous mapping.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Hostile input on /dev/scullp0 and /dev/scullv0: the shared cases of
- * tests/lib/hostile.h, plus ioctl with bad numbers and pointers, the
+ * tests/include/hostile.h, plus ioctl with bad numbers and pointers, the
  * geometry ioctls without CAP_SYS_ADMIN, read() racing with truncating
  * opens, and rmmod while a descriptor is open. Values out of range are in
  * scull_rw (ioctl) and scull_params (insmod). The README's "Hostile input"

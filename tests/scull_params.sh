@@ -4,7 +4,7 @@
 # Module parameters out of range at insmod: scullp and scullv refuse to
 # load with EINVAL, say why in one log line, and leave nothing behind (no
 # major number in /proc/devices, no class, no /proc file, no node); they
-# load again with their defaults. tests/check-debug's kmemleak scan
+# load again with their defaults. tests/harness/check-debug's kmemleak scan
 # covers memory.
 
 . "$LDD3_ROOT/tests/lib/tap.sh"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Hostile input on /dev/simpler and /dev/simplen (RAM buffer): the shared
- * cases of tests/lib/hostile.h, plus ioctl (simple has none: ENOTTY) and
+ * cases of tests/include/hostile.h, plus ioctl (simple has none: ENOTTY) and
  * rmmod while a descriptor is open. The README's "Hostile input" table
  * lists what each returns.
  */

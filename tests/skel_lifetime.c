@@ -5,7 +5,7 @@
  * without free, fork then free in the parent, a mapping split in two, bad
  * ids. The driver's live counters (/sys/class/misc/skel/{buffers,bytes,
  * mappings}) show when the memory really goes; kmemleak and the kernel's
- * page checks (tests/vm boots with slub_debug and page_poison) watch the
+ * page checks (tests/harness/vm boots with slub_debug and page_poison) watch the
  * rest.
  */
 #include <errno.h>

@@ -11,9 +11,9 @@
 # the two scull nodes and that directory. The test checks that trinity
 # opened the nodes and that its calls changed what they hold: a run that
 # never reaches the drivers fails. Afterwards no VMA is left and
-# (tests/run-guest) every module
-# unloads and kmemleak finds nothing; tests/vm fails the run on any kernel
-# report. Run by tests/fuzz (make fuzz) on the debug kernel; in the suite,
+# (tests/harness/run-guest) every module
+# unloads and kmemleak finds nothing; tests/harness/vm fails the run on any kernel
+# report. Run by tests/harness/fuzz (make fuzz) on the debug kernel; in the suite,
 # without LDD3_TRINITY_OPS, it is skipped and says so.
 
 . "$LDD3_ROOT/tests/lib/tap.sh"

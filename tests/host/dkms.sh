@@ -13,9 +13,9 @@
 
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-. tests/lib/cache.sh
+. tests/harness/lib/cache.sh
 . tests/lib/modprobe_vm.sh
-ver=${LDD3_KERNEL_RELEASE:?tests/run sets LDD3_KERNEL_RELEASE}
+ver=${LDD3_KERNEL_RELEASE:?tests/harness/run sets LDD3_KERNEL_RELEASE}
 
 if [ ! -f "/lib/modules/$ver/build/Makefile" ]; then
 	ok "dkms # SKIP dkms builds against /lib/modules/$ver/build: this machine's suite only"
@@ -23,7 +23,7 @@ if [ ! -f "/lib/modules/$ver/build/Makefile" ]; then
 	exit
 fi
 if ! command -v dkms >/dev/null; then
-	not_ok "dkms is installed (tests/setup installs it)"
+	not_ok "dkms is installed (tests/harness/setup installs it)"
 	tap_done
 	exit
 fi
@@ -56,8 +56,8 @@ matches() {
 	compgen -G "$1" >/dev/null
 }
 
-# dkms.conf lists the modules by hand: it must name every module the build
-# makes (modules.order), no more.
+# dkms.conf reads the modules from Kbuild: it must name every module the
+# build makes (modules.order), no more.
 listed=$(bash -c '. ./dkms.conf && printf "%s\n" "${BUILT_MODULE_NAME[@]}"' | sort)
 built=$(sed 's|.*/||; s|\.ko$||' modules.order | sort)
 if [ -n "$built" ] && [ "$listed" = "$built" ]; then

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 kernel=${LDD3_KERNEL:+--kernel $LDD3_KERNEL}
-kdir=${LDD3_KDIR:?tests/run sets LDD3_KDIR}
+kdir=${LDD3_KDIR:?tests/harness/run sets LDD3_KDIR}
 
 clone=$(mktemp -d /tmp/ldd3-clone.XXXXXX)
 err=$(mktemp)
@@ -18,7 +18,7 @@ check "HEAD clones into $clone" test -f "$clone/tree/Makefile"
 check "the clone in /tmp builds the modules" \
 	make -s -C "$clone/tree" modules KDIR="$kdir"
 # shellcheck disable=SC2086
-(cd "$clone/tree" && tests/vm --quiet $kernel -- \
+(cd "$clone/tree" && tests/harness/vm --quiet $kernel -- \
 	sh -c 'test "$(pwd)" = "$1" && insmod simple.ko && rmmod simple' \
 	sh "$clone/tree") 2>"$err"
 rc=$?

@@ -5,15 +5,15 @@
 # sparse (C=2) on the kernel code, cppcheck and clang-tidy on the user
 # programs. A report of any of them is a failure. One exception, in the
 # checkpatch loop: the compat header may use LINUX_VERSION_CODE; four in
-# tests/lib/kernel-clang-format.
+# tests/host/kernel-clang-format.
 
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-. tests/lib/cache.sh
-kdir=${LDD3_KDIR:?tests/run sets LDD3_KDIR}
+. tests/harness/lib/cache.sh
+kdir=${LDD3_KDIR:?tests/harness/run sets LDD3_KDIR}
 src=$PWD
 # LDD3_LINT_KDIR: other headers for sparse, when the test kernel's own warn
-# by themselves (tests/check-debug: the debug config's page-flags.h). The
+# by themselves (tests/harness/check-debug: the debug config's page-flags.h). The
 # check then builds a copy, so that the test kernel's modules stay as built.
 if [ -n "${LDD3_LINT_KDIR:-}" ]; then
 	kdir=$LDD3_LINT_KDIR
@@ -44,14 +44,14 @@ for f in $kernel_sources; do
 done
 
 # The kernel's .clang-format, with clang-format 14, on the kernel code.
-# Four exceptions (reasons in tests/lib/kernel-clang-format): line breaks
+# Four exceptions (reasons in tests/host/kernel-clang-format): line breaks
 # stay the author's (checkpatch OPEN_ENDED_LINE), multi-line macros are not
 # checked (LONG_LINE), the width of inner white space is not compared (tab
 # alignment, unsupported by clang-format), a const pointer is "* const".
-# tests/lib holds user-space headers of the tests, like tests/*.c: kselftest
+# tests/include holds user-space headers of the tests, like tests/*.c: kselftest
 # style, not the kernel's.
-for f in $(echo "$kernel_sources" | grep -v '^tests/lib/'); do
-	if tests/lib/kernel-clang-format "$ksft/../../../.clang-format" "$f" \
+for f in $(echo "$kernel_sources" | grep -v '^tests/include/'); do
+	if tests/host/kernel-clang-format "$ksft/../../../.clang-format" "$f" \
 		>"$out" 2>&1; then
 		ok "clang-format (the kernel's .clang-format): $f"
 	else
@@ -168,7 +168,7 @@ fi
 if cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,style,performance,portability \
 	--suppress=missingIncludeSystem --suppress="*:$ksft/*" \
-	-I include -I tests/lib -I "$ksft" \
+	-I include -I tests/include -I "$ksft" \
 	$user_sources >"$out" 2>&1; then
 	ok "cppcheck reports nothing on the user programs"
 else
@@ -184,7 +184,7 @@ for f in $user_sources; do
 	clang-tidy --quiet \
 		--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
 		--warnings-as-errors='*' "$f" -- -D_GNU_SOURCE -I include \
-		-I tests/lib -isystem "$ksft" >"$out" 2>&1 && continue
+		-I tests/include -isystem "$ksft" >"$out" 2>&1 && continue
 	grep -E 'warning:|error:' "$out" | head -30 | sed 's/^/# /'
 	tidy_failed=1
 done

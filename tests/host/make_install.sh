@@ -8,10 +8,10 @@
 
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-. tests/lib/cache.sh
+. tests/harness/lib/cache.sh
 . tests/lib/modprobe_vm.sh
-ver=${LDD3_KERNEL_RELEASE:?tests/run sets LDD3_KERNEL_RELEASE}
-kdir=${LDD3_KDIR:?tests/run sets LDD3_KDIR}
+ver=${LDD3_KERNEL_RELEASE:?tests/harness/run sets LDD3_KERNEL_RELEASE}
+kdir=${LDD3_KDIR:?tests/harness/run sets LDD3_KDIR}
 
 if [ ! -f "$kdir/include/generated/utsrelease.h" ]; then
 	ok "make install # SKIP $kdir builds in a chroot of another suite: this machine's suite only"
@@ -31,7 +31,7 @@ quiet() {
 	"$@" >"$log" 2>&1 || { sed 's/^/# /' "$log"; return 1; }
 }
 
-# W=1 as tests/run built the tree: nothing is rebuilt.
+# W=1 as tests/harness/run built the tree: nothing is rebuilt.
 check "make install INSTALL_MOD_PATH=DIR" \
 	quiet make install W=1 KDIR="$kdir" INSTALL_MOD_PATH="$tmp"
 for m in $built; do

@@ -28,7 +28,7 @@ tests/bin/scull_pages
 rmmod scullv scullp scull_core
 '
 # shellcheck disable=SC2086
-if tests/vm --quiet $kernel --append init_on_alloc=0 -- bash -c "$guest" \
+if tests/harness/vm --quiet $kernel --append init_on_alloc=0 -- bash -c "$guest" \
 	>"$out" 2>&1; then
 	ok "with init_on_alloc=0, unwritten scull memory reads as zeros"
 else

@@ -33,7 +33,7 @@ mapper /dev/simplen 0 $size 2>/dev/null | cmp -n $size - /dev/zero
 rmmod simple
 '
 # shellcheck disable=SC2086
-if tests/vm $kernel --append init_on_alloc=0 -- bash -c "$guest" \
+if tests/harness/vm $kernel --append init_on_alloc=0 -- bash -c "$guest" \
 	>"$out" 2>&1; then
 	ok "with init_on_alloc=0, a new simple buffer reads as zeros (read and mmap)"
 else

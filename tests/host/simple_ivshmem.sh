@@ -107,14 +107,14 @@ head -c "$size" /dev/urandom >"$dir/pattern.0"
 head -c "$size" /dev/urandom >"$dir/pattern.1"
 
 # shellcheck disable=SC2086
-tests/vm $kernel --timeout 600 \
+tests/harness/vm $kernel --timeout 600 \
 	--qemu-arg -object \
 	--qemu-arg "memory-backend-file,id=hm,share=on,mem-path=$dir/shm,size=$size" \
 	--qemu-arg -device --qemu-arg ivshmem-plain,memdev=hm \
 	-- bash tests/host/simple_ivshmem.sh --guest "$dir" >"$dir/guest.log" 2>&1
 rc=$?
 tap_relay guest "$dir/guest.log"
-check "the VM ran the guest half with a clean kernel log (tests/vm: $rc)" \
+check "the VM ran the guest half with a clean kernel log (tests/harness/vm: $rc)" \
 	test "$rc" = 0
 check "the host file backing BAR 2 holds exactly the last pattern" \
 	cmp "$dir/shm" "$dir/pattern.1"

@@ -3,10 +3,10 @@
 #
 # For host tests that install the modules into a scratch root (DKMS, make
 # install): prove in the test VM that modprobe loads them from there.
-# Needs tests/lib/tap.sh and tests/lib/cache.sh sourced, cwd = tree root.
+# Needs tests/lib/tap.sh and tests/harness/lib/cache.sh sourced, cwd = tree root.
 
 # modprobe_in_vm WHAT TREE DIR: boot the test kernel ($LDD3_KERNEL), run
-# tests/lib/modprobe-guest there and report its results as this test's own,
+# tests/harness/lib/modprobe-guest there and report its results as this test's own,
 # each prefixed with WHAT. The headers of $LDD3_KDIR give Module.symvers.
 modprobe_in_vm() {
 	local what=$1 tree=$2 dir=$3 kroot out rc
@@ -20,8 +20,8 @@ modprobe_in_vm() {
 		return
 	}
 	out=$(mktemp)
-	tests/vm --kernel "$LDD3_KERNEL" -- \
-		tests/lib/modprobe-guest "$tree" "$kroot" "$dir" \
+	tests/harness/vm --kernel "$LDD3_KERNEL" -- \
+		tests/harness/lib/modprobe-guest "$tree" "$kroot" "$dir" \
 		"$LDD3_KDIR/Module.symvers" >"$out" 2>&1
 	rc=$?
 	tap_relay "$what" "$out"

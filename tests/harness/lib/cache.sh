@@ -76,7 +76,7 @@ kselftest_dir() {
 	local ver dir="$LDD3_CACHE/linux-source-6.1"
 
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
-		die "linux-source-6.1 is not installed (run tests/setup)"
+		die "linux-source-6.1 is not installed (run tests/harness/setup)"
 	if [ "$(cat "$dir/.version" 2>/dev/null)" != "$ver" ] ||
 	   [ ! -f "$dir/.clang-format" ]; then
 		echo "Extracting kselftest, checkpatch and .clang-format from linux-source-6.1 $ver" >&2
