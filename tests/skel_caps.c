@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "lib/skel_test.h"
+#include "skel_test.h"
 
 static const char * const params[] = {
 	"file_max_buffers", "file_max_bytes", "max_buffers", "max_bytes",

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "lib/skel_test.h"
+#include "skel_test.h"
 
 FIXTURE(skel) {
 	int fd;
