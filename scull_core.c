@@ -616,7 +616,7 @@ static bool scull_vma_log(void)
 	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
 				      DEFAULT_RATELIMIT_BURST);
 
-	return !READ_ONCE(vma_log_limit) || __ratelimit(&rs);
+	return !vma_log_limit || __ratelimit(&rs);
 }
 
 static void scull_vma_opened(struct scull_dev *dev)

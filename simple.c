@@ -161,7 +161,7 @@ static bool simple_vma_log(void)
 	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
 				      DEFAULT_RATELIMIT_BURST);
 
-	return !READ_ONCE(vma_log_limit) || __ratelimit(&rs);
+	return !vma_log_limit || __ratelimit(&rs);
 }
 
 /*
@@ -472,7 +472,7 @@ static int __maybe_unused simple_fault_mmap(struct file *filp,
 		if (!shared)
 			ldd3_vm_flags_clear(vma, VM_MAYWRITE);
 		ldd3_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
-				       VM_DONTDUMP);
+					       VM_DONTDUMP);
 		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
 	} else if (fault_around) {
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);

@@ -79,13 +79,15 @@ FIXTURE_SETUP(access)
 	if (variant->skel) {
 		struct skel_alloc a;
 
-		ASSERT_EQ(0, skel_alloc(self->fd, len, variant->skel_flags, &a));
-		self->off = a.offset;
+		ASSERT_EQ(0, skel_alloc(self->fd, len, variant->skel_flags, &a))
+			TH_LOG("SKEL_IOCALLOC of %zu bytes", len);
+		self->off = (off_t)a.offset;
 	} else if (!strncmp(variant->node, "/dev/scull", 10)) {
 		/* A scull device maps what was written: write PAGES pages. */
 		fill = calloc(1, len);
-		ASSERT_NE(NULL, fill);
-		ASSERT_EQ((ssize_t)len, pwrite(self->fd, fill, len, 0));
+		ASSERT_NE(NULL, fill) TH_LOG("calloc");
+		ASSERT_EQ((ssize_t)len, pwrite(self->fd, fill, len, 0))
+			TH_LOG("write %s: %s", variant->node, strerror(errno));
 		free(fill);
 	}
 	self->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -159,19 +161,21 @@ TEST_F(access, an_access_past_the_mapping_stops_at_its_end)
 
 TEST_F(access, another_process_reads_and_writes_through_proc_pid_mem)
 {
-	char path[64], buf[16];
 	pid_t parent = getpid(), pid;
-	int status, mem;
+	int status;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		char path[64], buf[16];
+		int mem;
+
 		snprintf(path, sizeof(path), "/proc/%d/mem", parent);
 		mem = open(path, O_RDWR);
 		if (mem < 0 ||
 		    pread(mem, buf, sizeof(buf), (off_t)(uintptr_t)self->map) !=
 			    sizeof(buf) ||
-		    memcmp(buf, self->map, sizeof(buf)))
+		    memcmp(buf, self->map, sizeof(buf)) != 0)
 			_exit(1);
 		_exit(pwrite(mem, "peer", 4, (off_t)(uintptr_t)self->map) == 4 ?
 			      0 : 2);
@@ -220,11 +224,13 @@ TEST_F(access, process_vm_readv_pins_pages_or_says_efault)
 
 	if (variant->pfnmap) {
 		/* No struct page to pin, and no fallback to ->access. */
-		EXPECT_EQ(-1, n);
-		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(-1, n) TH_LOG("process_vm_readv read a VM_PFNMAP");
+		EXPECT_EQ(EFAULT, errno) TH_LOG("%s", strerror(errno));
 	} else {
-		EXPECT_EQ((ssize_t)sizeof(buf), n);
-		EXPECT_EQ(0, memcmp(buf, self->map, sizeof(buf)));
+		EXPECT_EQ((ssize_t)sizeof(buf), n)
+			TH_LOG("process_vm_readv: %s", strerror(errno));
+		EXPECT_EQ(0, memcmp(buf, self->map, sizeof(buf)))
+			TH_LOG("process_vm_readv read other bytes");
 	}
 }
 

@@ -107,7 +107,7 @@ static bool fail_nth_fired(void)
 		perror("fail-nth");
 		exit(1);
 	}
-	fired = atoi(buf) == 0;
+	fired = strtol(buf, NULL, 10) == 0;
 	fail_nth(0);
 	return fired;
 }
@@ -158,7 +158,6 @@ static void write_until_done(struct __test_metadata *_metadata,
 	long long dev_size = -1;
 	unsigned int n;
 	off_t off = 0;
-	ssize_t r;
 	FILE *f;
 	int fd;
 
@@ -170,6 +169,7 @@ static void write_until_done(struct __test_metadata *_metadata,
 	got = calloc(1, size);
 	ASSERT_TRUE(want && got);
 	for (n = 1; n < MAX_NTH && len < size; n++) {
+		ssize_t r;
 		size_t i;
 
 		for (i = 0; i < size - len; i++)
@@ -233,10 +233,7 @@ static void on_sigbus(int sig)
 static void first_fault(struct __test_metadata *_metadata, const char *node,
 			off_t off, size_t len)
 {
-	volatile char seen;
 	unsigned int n;
-	bool fired;
-	char *p;
 	int fd;
 
 	fd = open(node, O_RDWR);
@@ -244,8 +241,11 @@ static void first_fault(struct __test_metadata *_metadata, const char *node,
 	ASSERT_EQ(1, pwrite(fd, "F", 1, off));
 	signal(SIGBUS, on_sigbus);
 	for (n = 1; n < MAX_NTH; n++) {
-		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
-		ASSERT_NE(MAP_FAILED, p);
+		char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+		volatile char seen;
+		bool fired;
+
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap %s: %s", node, strerror(errno));
 		if (sigsetjmp(fault_jmp, 1)) {
 			fail_nth(0);
 			ASSERT_TRUE(false) TH_LOG("%s: SIGBUS at failure %u",
@@ -254,7 +254,7 @@ static void first_fault(struct __test_metadata *_metadata, const char *node,
 		fail_nth(n);
 		seen = p[0];
 		fired = fail_nth_fired();
-		EXPECT_EQ('F', seen);
+		EXPECT_EQ('F', seen) TH_LOG("%s, failure %u: other data", node, n);
 		munmap(p, len);
 		if (!fired)
 			break;
@@ -286,10 +286,11 @@ static void mmap_until_done(struct __test_metadata *_metadata, int fd,
 			    const char *count_node)
 {
 	unsigned int n;
-	bool fired;
-	char *p;
 
 	for (n = 1; n < MAX_NTH; n++) {
+		char *p;
+		bool fired;
+
 		fail_nth(n);
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 		fired = fail_nth_fired();
@@ -298,11 +299,13 @@ static void mmap_until_done(struct __test_metadata *_metadata, int fd,
 				TH_LOG("%s, failure %u: %s", what, n,
 				       strerror(errno));
 			if (count_node)
-				EXPECT_EQ(0, simple_mappings(count_node));
+				EXPECT_EQ(0, simple_mappings(count_node))
+					TH_LOG("%s, failure %u: counted", what, n);
 			continue;
 		}
 		if (count_node)
-			EXPECT_EQ(1, simple_mappings(count_node));
+			EXPECT_EQ(1, simple_mappings(count_node))
+				TH_LOG("%s, failure %u: not counted", what, n);
 		munmap(p, len);
 		if (!fired)
 			break;
@@ -336,10 +339,10 @@ TEST(mmap_of_every_node)
 	fd = open(SKEL_NODE, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, skel_alloc(fd, 4 * page, 0, &a));
-	mmap_until_done(_metadata, fd, "skel", a.offset, 4 * page, NULL);
+	mmap_until_done(_metadata, fd, "skel", (off_t)a.offset, 4 * page, NULL);
 	ASSERT_EQ(0, skel_alloc(fd, 4 * page, SKEL_ALLOC_REMAP_PFN, &a));
-	mmap_until_done(_metadata, fd, "skel (remap_pfn)", a.offset, 4 * page,
-			NULL);
+	mmap_until_done(_metadata, fd, "skel (remap_pfn)", (off_t)a.offset,
+			4 * page, NULL);
 	close(fd);
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "mappings"));
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "buffers"));
@@ -350,13 +353,15 @@ TEST(skel_alloc_ioctl)
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned int n, held = 0;
 	struct skel_alloc a;
-	bool fired;
-	int fd, err;
+	int fd;
 
 	REQUIRE_FAULT_INJECTION();
 	fd = open(SKEL_NODE, O_RDWR);
 	ASSERT_LE(0, fd);
 	for (n = 1; n < MAX_NTH; n++) {
+		int err;
+		bool fired;
+
 		fail_nth(n);
 		err = skel_alloc(fd, 16 * page, 0, &a);
 		fired = fail_nth_fired();
@@ -367,8 +372,11 @@ TEST(skel_alloc_ioctl)
 			held++;
 		}
 		/* The driver counts exactly the buffers the file holds. */
-		EXPECT_EQ(held, read_num(SKEL_SYSFS "buffers"));
-		EXPECT_EQ(held * 16 * page, read_num(SKEL_SYSFS "bytes"));
+		EXPECT_EQ(held, read_num(SKEL_SYSFS "buffers"))
+			TH_LOG("failure %u: buffers miscounted", n);
+		EXPECT_EQ((long long)held * 16 * page,
+			  read_num(SKEL_SYSFS "bytes"))
+			TH_LOG("failure %u: bytes miscounted", n);
 		if (!fired)
 			break;
 	}
@@ -413,13 +421,15 @@ static void load_until_done(struct __test_metadata *_metadata,
 {
 	char path[256];
 	unsigned int n;
-	bool fired;
-	int fd, ret;
+	long ret = -1;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", getenv("LDD3_ROOT"), file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
 	for (n = 1; n < MAX_NTH; n++) {
+		bool fired;
+
 		fail_nth(n);
 		ret = syscall(SYS_finit_module, fd, params, 0);
 		fired = fail_nth_fired();

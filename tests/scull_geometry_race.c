@@ -97,11 +97,13 @@ FIXTURE_TEARDOWN(race)
 
 TEST_F(race, setting_qset_and_order_at_once_keeps_both)
 {
-	int i, lost = 0, first = -1, order, qset;
+	int i, lost = 0, first = -1;
 
 	ASSERT_EQ(0, pthread_create(&self->a, NULL, set_qset, &self->r));
 	ASSERT_EQ(0, pthread_create(&self->b, NULL, set_order, &self->r));
 	for (i = 0; i < ROUNDS; i++) {
+		int order, qset;
+
 		pthread_barrier_wait(&self->r.start);
 		pthread_barrier_wait(&self->r.done);
 		order = ioctl(self->r.fd, SCULLP_IOCQORDER);

@@ -88,8 +88,7 @@ static int proc_state(pid_t pid, char *state, long *nr)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%ld", nr) != 1)
-		*nr = -1;
+	*nr = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 10) : -1;
 	fclose(f);
 	return 0;
 }
@@ -139,7 +138,7 @@ FIXTURE_SETUP(killable)
 	ASSERT_EQ(self->page, pwrite(self->fd, buf, self->page, 0));
 	free(buf);
 
-	self->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	self->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	ASSERT_LE(0, self->uffd) TH_LOG("userfaultfd: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(self->uffd, UFFDIO_API, &api))
 		TH_LOG("UFFDIO_API: %s", strerror(errno));
@@ -182,14 +181,14 @@ TEST_F(killable, a_waiter_dies_of_sigkill_and_readers_go_on)
 		.range = { (unsigned long)self->region, self->page },
 	};
 	long nr = variant->by_ioctl ? SYS_ioctl : SYS_openat;
-	int status, fd;
+	int status;
 	char byte;
 	pid_t pid;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		fd = variant->by_ioctl ? open(variant->node, O_RDONLY) :
+		int fd = variant->by_ioctl ? open(variant->node, O_RDONLY) :
 					 open(variant->node, O_WRONLY);
 		if (variant->by_ioctl && fd >= 0)
 			ioctl(fd, SCULLP_IOCTORDER, 1);
@@ -204,7 +203,7 @@ TEST_F(killable, a_waiter_dies_of_sigkill_and_readers_go_on)
 	if (!_metadata->passed) {
 		/* Let it go, so that the fixture can end. */
 		ioctl(self->uffd, UFFDIO_ZEROPAGE, &zp);
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0)) TH_LOG("waitpid");
 		return;
 	}
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);

@@ -47,21 +47,22 @@ static int put(const char *dir, const char *name, const char *s)
 /* The value after @key in @dir/@name ("key value" lines, or one number). */
 static long long get(const char *dir, const char *name, const char *key)
 {
-	char path[256], k[64];
-	long long v = -1, val;
+	char path[256], line[256], *end;
+	size_t len = key ? strlen(key) : 0;
+	long long v = -1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (!key) {
-		if (fscanf(f, "%lld", &v) != 1)
+	while (fgets(line, sizeof(line), f)) {
+		if (key && (strncmp(line, key, len) != 0 || line[len] != ' '))
+			continue;
+		v = strtoll(line + len, &end, 10);
+		if (end == line + len)
 			v = -1;
-	} else {
-		while (fscanf(f, "%63s %lld", k, &val) == 2)
-			if (!strcmp(k, key))
-				v = val;
+		break;
 	}
 	fclose(f);
 	return v;
@@ -149,7 +150,6 @@ static void writer(const char *dir, int fd, struct outcome *out)
 {
 	static char buf[MIB];
 	char pid[32];
-	ssize_t n;
 
 	memset(buf, 'm', sizeof(buf));
 	if (mlockall(MCL_CURRENT))
@@ -158,7 +158,8 @@ static void writer(const char *dir, int fd, struct outcome *out)
 	if (put(dir, "cgroup.procs", pid))
 		_exit(101);
 	while (out->written < 128 * MIB) {
-		n = write(fd, buf, MIB - out->written % MIB);
+		ssize_t n = write(fd, buf, MIB - out->written % MIB);
+
 		if (n < 0) {
 			out->err = errno;
 			break;

@@ -72,7 +72,6 @@ static int fork_and_count(FIXTURE_DATA(log) *self, const char *line,
 	struct timespec t0, t1;
 	char rec[1024];
 	int i, n = 0;
-	ssize_t len;
 	pid_t pid;
 
 	lseek(self->kmsg, 0, SEEK_END);
@@ -85,9 +84,11 @@ static int fork_and_count(FIXTURE_DATA(log) *self, const char *line,
 			return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	*secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	*secs = (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	for (;;) {
-		len = read(self->kmsg, rec, sizeof(rec) - 1);
+		ssize_t len = read(self->kmsg, rec, sizeof(rec) - 1);
+
 		if (len < 0 && errno == EPIPE)
 			continue;
 		if (len <= 0)

@@ -53,7 +53,7 @@ static void set_param(const char *path, const char *v, char *old, size_t n)
 
 	if (!f)
 		return;
-	if (old && !fgets(old, n, f))
+	if (old && !fgets(old, (int)n, f))
 		old[0] = '\0';
 	rewind(f);
 	fputs(v, f);
@@ -137,7 +137,7 @@ FIXTURE_TEARDOWN(merge)
 static void *map_at(FIXTURE_DATA(merge) *self, char *addr, unsigned long pgoff)
 {
 	return mmap(addr, self->page, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_FIXED, self->fd, pgoff * self->page);
+		    MAP_SHARED | MAP_FIXED, self->fd, (off_t)pgoff * self->page);
 }
 
 TEST_F(merge, adjacent_mappings_are_counted_as_the_vmas_they_make)
@@ -158,19 +158,21 @@ TEST_F(merge, adjacent_mappings_are_counted_as_the_vmas_they_make)
 TEST_F(merge, a_merge_past_the_end_maps_nothing_there)
 {
 	char *past = self->base + self->page, byte;
-	int mem;
 
 	ASSERT_EQ(self->base, map_at(self, self->base, self->pages - 1));
 	/* Before 6.6 ->mmap refuses this range; since, a merge takes it. */
 	if (map_at(self, past, self->pages) == MAP_FAILED) {
-		EXPECT_EQ(EINVAL, errno);
-		TH_LOG("not merged: mmap past the end refused");
+		EXPECT_EQ(EINVAL, errno)
+			TH_LOG("not merged, refused with %s", strerror(errno));
 	} else {
 		TH_LOG("merged into %d VMA(s)", vmas_in_maps(variant->node));
-		EXPECT_EQ(SIGBUS, touch_in_child(past, false));
-		mem = open("/proc/self/mem", O_RDONLY);
-		ASSERT_LE(0, mem);
-		EXPECT_EQ(-1, pread(mem, &byte, 1, (off_t)(uintptr_t)past));
+		EXPECT_EQ(SIGBUS, touch_in_child(past, false))
+			TH_LOG("a page past the end was mapped");
+		int mem = open("/proc/self/mem", O_RDONLY);
+
+		ASSERT_LE(0, mem) TH_LOG("/proc/self/mem: %s", strerror(errno));
+		EXPECT_EQ(-1, pread(mem, &byte, 1, (off_t)(uintptr_t)past))
+			TH_LOG("a debugger read a byte past the end");
 		close(mem);
 	}
 	EXPECT_EQ('a' + (int)((self->pages - 1) % 26), self->base[0]);

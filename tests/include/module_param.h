@@ -16,7 +16,6 @@ static inline int set_module_param(const char *module, const char *name,
 				   const char *value, char *old, size_t n)
 {
 	char path[128];
-	ssize_t len;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
@@ -25,7 +24,8 @@ static inline int set_module_param(const char *module, const char *name,
 	if (fd < 0)
 		return -1;
 	if (old) {
-		len = read(fd, old, n - 1);
+		ssize_t len = read(fd, old, n - 1);
+
 		old[len > 0 ? len : 0] = '\0';
 	}
 	ret = pwrite(fd, value, strlen(value), 0) == (ssize_t)strlen(value) ?
