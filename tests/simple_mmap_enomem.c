@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "probe.h"
 #include "simple_test.h"
 
 #define CG_ROOT	"/sys/fs/cgroup"
@@ -66,6 +67,16 @@ TEST(simpler_mmap_failing_for_memory_leaves_mappings_0)
 	pid_t pid;
 	FILE *f;
 
+	/*
+	 * Before 7.1 a failed remap is the .mmap method's own error, and the
+	 * count is right (tested on 6.1: mappings 0); but there the kernel's
+	 * remap_pfn_range() error path, zapping a VM_PAT range whose first
+	 * PTE was never made, WARNs in x86 PAT's untrack_pfn() (Debian 6.1),
+	 * which fails the run. That is the kernel's, not the driver's: this
+	 * test is for the 7.1+ path the count depends on.
+	 */
+	if (!kernel_at_least(7, 1))
+		SKIP(return, "before 7.1 a failed remap is .mmap's own error; 6.1's remap_pfn_range error path WARNs in untrack_pfn");
 	if (stat(CG_ROOT "/cgroup.controllers", &st))
 		mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL);
 	f = fopen(CG_ROOT "/cgroup.controllers", "r");
