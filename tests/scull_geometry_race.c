@@ -35,30 +35,23 @@ static int order_of(int round)
 	return round % 3;
 }
 
-static void *set_qset(void *arg)
+/* One side of the race: an ioctl that sets one field, every round. */
+struct racer {
+	struct race *race;
+	unsigned long cmd;
+	int (*value_of)(int round);
+};
+
+static void *race_one_field(void *arg)
 {
-	struct race *r = arg;
+	const struct racer *r = arg;
 	int i;
 
 	for (i = 0; i < ROUNDS; i++) {
-		pthread_barrier_wait(&r->start);
-		if (ioctl(r->fd, SCULLP_IOCTQSET, qset_of(i)))
-			r->err = errno;
-		pthread_barrier_wait(&r->done);
-	}
-	return NULL;
-}
-
-static void *set_order(void *arg)
-{
-	struct race *r = arg;
-	int i;
-
-	for (i = 0; i < ROUNDS; i++) {
-		pthread_barrier_wait(&r->start);
-		if (ioctl(r->fd, SCULLP_IOCTORDER, order_of(i)))
-			r->err = errno;
-		pthread_barrier_wait(&r->done);
+		pthread_barrier_wait(&r->race->start);
+		if (ioctl(r->race->fd, r->cmd, r->value_of(i)))
+			r->race->err = errno;
+		pthread_barrier_wait(&r->race->done);
 	}
 	return NULL;
 }
@@ -97,10 +90,14 @@ FIXTURE_TEARDOWN(race)
 
 TEST_F(race, setting_qset_and_order_at_once_keeps_both)
 {
+	struct racer qset_setter = { &self->r, SCULLP_IOCTQSET, qset_of };
+	struct racer order_setter = { &self->r, SCULLP_IOCTORDER, order_of };
 	int i, lost = 0, first = -1;
 
-	ASSERT_EQ(0, pthread_create(&self->a, NULL, set_qset, &self->r));
-	ASSERT_EQ(0, pthread_create(&self->b, NULL, set_order, &self->r));
+	ASSERT_EQ(0, pthread_create(&self->a, NULL, race_one_field,
+				    &qset_setter));
+	ASSERT_EQ(0, pthread_create(&self->b, NULL, race_one_field,
+				    &order_setter));
 	for (i = 0; i < ROUNDS; i++) {
 		int order, qset;
 

@@ -24,25 +24,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "memcg.h"
 #include "scull_test.h"
 
-#define CG_ROOT	"/sys/fs/cgroup"
 #define MIB	(1L << 20)
-
-/* Write @s to the file @dir/@name; 0 or -1. */
-static int put(const char *dir, const char *name, const char *s)
-{
-	char path[256];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
-	close(fd);
-	return ret;
-}
 
 /* The value after @key in @dir/@name ("key value" lines, or one number). */
 static long long get(const char *dir, const char *name, const char *key)
@@ -104,28 +89,17 @@ FIXTURE_VARIANT_ADD(memcg, scullv) {
 
 FIXTURE_SETUP(memcg)
 {
-	struct stat st;
-	char controllers[256] = "";
-	FILE *f;
+	int ret;
 
-	if (stat(CG_ROOT "/cgroup.controllers", &st))
-		mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL);
-	f = fopen(CG_ROOT "/cgroup.controllers", "r");
-	if (f) {
-		if (!fgets(controllers, sizeof(controllers), f))
-			controllers[0] = '\0';
-		fclose(f);
-	}
-	self->dir[0] = '\0';
 	self->fd = -1;
-	if (!strstr(controllers, "memory"))
-		SKIP(return, "this kernel has no memory cgroup controller");
-	ASSERT_EQ(0, put(CG_ROOT, "cgroup.subtree_control", "+memory"));
 	snprintf(self->dir, sizeof(self->dir), CG_ROOT "/ldd3-memcg-%d",
 		 getpid());
-	ASSERT_EQ(0, mkdir(self->dir, 0755)) TH_LOG("%s: %s", self->dir,
-						      strerror(errno));
-	ASSERT_EQ(0, put(self->dir, "memory.max", "67108864"));
+	ret = memcg_make(self->dir, 64 * MIB);
+	if (ret == 1) {
+		self->dir[0] = '\0';
+		SKIP(return, "this kernel has no memory cgroup controller");
+	}
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", self->dir, strerror(errno));
 	self->fd = open_empty(variant->node);
 	ASSERT_LE(0, self->fd);
 }
@@ -149,13 +123,11 @@ struct outcome {
 static void writer(const char *dir, int fd, struct outcome *out)
 {
 	static char buf[MIB];
-	char pid[32];
 
 	memset(buf, 'm', sizeof(buf));
 	if (mlockall(MCL_CURRENT))
 		_exit(100);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (put(dir, "cgroup.procs", pid))
+	if (memcg_join(dir))
 		_exit(101);
 	while (out->written < 128 * MIB) {
 		ssize_t n = write(fd, buf, MIB - out->written % MIB);

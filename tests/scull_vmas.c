@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "probe.h"
 #include "module_param.h"
 
 FIXTURE(vmas) {
@@ -83,27 +84,6 @@ static int proc_vmas(const char *proc, const char *name)
 	}
 	fclose(f);
 	return vmas;
-}
-
-/* VMAs of this process that map @node, from /proc/self/maps. */
-static int maps_vmas(const char *node)
-{
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *path;
-
-		line[strcspn(line, "\n")] = '\0';
-		path = strrchr(line, ' ');
-		if (path && !strcmp(path + 1, node))
-			n++;
-	}
-	fclose(f);
-	return n;
 }
 
 /*

@@ -20,36 +20,20 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "memcg.h"
 #include "probe.h"
 #include "simple_test.h"
 
-#define CG_ROOT	"/sys/fs/cgroup"
 #define TRIES	200000
-
-static int put(const char *dir, const char *name, const char *s)
-{
-	char path[256];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
-	close(fd);
-	return ret;
-}
 
 /* In @dir, map @fd whole until mmap fails; exit with its errno, or 0. */
 static void map_until_it_fails(const char *dir, int fd, size_t size)
 {
-	char pid[32];
 	long i;
 
 	if (mlockall(MCL_CURRENT))
 		_exit(100);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (put(dir, "cgroup.procs", pid))
+	if (memcg_join(dir))
 		_exit(101);
 	for (i = 0; i < TRIES; i++)
 		if (mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -60,12 +44,10 @@ static void map_until_it_fails(const char *dir, int fd, size_t size)
 
 TEST(simpler_mmap_failing_for_memory_leaves_mappings_0)
 {
-	char controllers[256] = "", dir[128];
 	size_t size = simple_param("size");
-	int fd, status;
-	struct stat st;
+	int fd, status, ret;
+	char dir[128];
 	pid_t pid;
-	FILE *f;
 
 	/*
 	 * Before 7.1 a failed remap is the .mmap method's own error, and the
@@ -77,21 +59,12 @@ TEST(simpler_mmap_failing_for_memory_leaves_mappings_0)
 	 */
 	if (!kernel_at_least(7, 1))
 		SKIP(return, "before 7.1 a failed remap is .mmap's own error; 6.1's remap_pfn_range error path WARNs in untrack_pfn");
-	if (stat(CG_ROOT "/cgroup.controllers", &st))
-		mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL);
-	f = fopen(CG_ROOT "/cgroup.controllers", "r");
-	if (f) {
-		if (!fgets(controllers, sizeof(controllers), f))
-			controllers[0] = '\0';
-		fclose(f);
-	}
-	if (!strstr(controllers, "memory"))
-		SKIP(return, "this kernel has no memory cgroup controller");
-	ASSERT_EQ(0, put(CG_ROOT, "cgroup.subtree_control", "+memory"));
 	snprintf(dir, sizeof(dir), CG_ROOT "/ldd3-mmap-enomem-%d", getpid());
-	ASSERT_EQ(0, mkdir(dir, 0755));
 	/* Room for some page tables and VMAs, not for thousands. */
-	ASSERT_EQ(0, put(dir, "memory.max", "2097152"));
+	ret = memcg_make(dir, 2 << 20);
+	if (ret == 1)
+		SKIP(return, "this kernel has no memory cgroup controller");
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", dir, strerror(errno));
 	fd = open("/dev/simpler", O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, simple_mappings("simpler"));

@@ -80,22 +80,6 @@ static int driver_count(const FIXTURE_VARIANT(merge) *variant)
 	return vmas;
 }
 
-/* VMAs of this process that map @node, from /proc/self/maps. */
-static int vmas_in_maps(const char *node)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, node))
-			n++;
-	fclose(f);
-	return n;
-}
-
 FIXTURE_SETUP(merge)
 {
 	unsigned long i;
@@ -145,8 +129,8 @@ TEST_F(merge, adjacent_mappings_are_counted_as_the_vmas_they_make)
 	ASSERT_EQ(self->base, map_at(self, self->base, 2));
 	ASSERT_EQ(self->base + self->page,
 		  map_at(self, self->base + self->page, 3));
-	TH_LOG("%d VMA(s) for two adjacent mmaps", vmas_in_maps(variant->node));
-	EXPECT_EQ(vmas_in_maps(variant->node), driver_count(variant));
+	TH_LOG("%d VMA(s) for two adjacent mmaps", maps_vmas(variant->node));
+	EXPECT_EQ(maps_vmas(variant->node), driver_count(variant));
 	EXPECT_EQ('c', self->base[0]);
 	EXPECT_EQ('d', self->base[self->page]);
 	ASSERT_EQ(0, munmap(self->base, 2 * self->page));
@@ -165,7 +149,7 @@ TEST_F(merge, a_merge_past_the_end_maps_nothing_there)
 		EXPECT_EQ(EINVAL, errno)
 			TH_LOG("not merged, refused with %s", strerror(errno));
 	} else {
-		TH_LOG("merged into %d VMA(s)", vmas_in_maps(variant->node));
+		TH_LOG("merged into %d VMA(s)", maps_vmas(variant->node));
 		EXPECT_EQ(SIGBUS, touch_in_child(past, false))
 			TH_LOG("a page past the end was mapped");
 		int mem = open("/proc/self/mem", O_RDONLY);
@@ -176,7 +160,7 @@ TEST_F(merge, a_merge_past_the_end_maps_nothing_there)
 		close(mem);
 	}
 	EXPECT_EQ('a' + (int)((self->pages - 1) % 26), self->base[0]);
-	EXPECT_EQ(vmas_in_maps(variant->node), driver_count(variant));
+	EXPECT_EQ(maps_vmas(variant->node), driver_count(variant));
 }
 
 TEST_F(merge, an_mremap_move_next_to_a_mapping_is_counted)
@@ -191,8 +175,8 @@ TEST_F(merge, an_mremap_move_next_to_a_mapping_is_counted)
 	ASSERT_EQ(self->base + self->page,
 		  mremap(far, self->page, self->page,
 			 MREMAP_MAYMOVE | MREMAP_FIXED, self->base + self->page));
-	TH_LOG("%d VMA(s) after the move", vmas_in_maps(variant->node));
-	EXPECT_EQ(vmas_in_maps(variant->node), driver_count(variant));
+	TH_LOG("%d VMA(s) after the move", maps_vmas(variant->node));
+	EXPECT_EQ(maps_vmas(variant->node), driver_count(variant));
 	EXPECT_EQ('e', self->base[0]);
 	EXPECT_EQ('f', self->base[self->page]);
 	ASSERT_EQ(0, munmap(self->base, 2 * self->page));

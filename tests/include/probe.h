@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small probes the test programs share: what one access to a mapping does
- * (it may kill the process, so it runs in a child) and which kernel runs.
+ * (it may kill the process, so it runs in a child), which kernel runs, and
+ * how many VMAs map a node.
  */
 #ifndef PROBE_H
 #define PROBE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +56,27 @@ static inline bool kernel_at_least(int major, int minor)
 	ma = strtol(u.release, &end, 10);
 	mi = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
 	return ma > major || (ma == major && mi >= minor);
+}
+
+/* VMAs of this process that map @node, from /proc/self/maps. */
+static inline int maps_vmas(const char *node)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *path;
+
+		line[strcspn(line, "\n")] = '\0';
+		path = strrchr(line, ' ');
+		if (path && !strcmp(path + 1, node))
+			n++;
+	}
+	fclose(f);
+	return n;
 }
 
 #endif /* PROBE_H */
