@@ -161,8 +161,7 @@ struct scull_driver {
  *	path
  *
  * The pages are looked up once, when the quantum is allocated, not on every
- * fault: vmalloc_to_page() walks the kernel page tables, and it took a
- * tenth of scullv's fault time (perf, 6.1) before this array existed.
+ * fault: vmalloc_to_page() walks the kernel page tables.
  */
 struct scull_quantum {
 	void *addr;
@@ -768,9 +767,9 @@ static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
  * ->map_pages cannot map anything under an empty PMD: it must not sleep to
  * allocate the page table, and the one the core preallocated
  * (vmf->prealloc_pte) can only be installed with helpers that mm/ keeps to
- * itself. So the first read fault in every 2 MiB mapped a single page and
- * the next one the rest of its window: 33 faults per 512 pages instead of
- * 32 (mmap_bench: 1056 instead of 1024 for 64 MiB). ->fault may sleep, so
+ * itself, so the first read fault in every 2 MiB would map a single page
+ * and the next one the rest of its window: one fault more per 2 MiB.
+ * ->fault may sleep, so
  * it maps the window itself, as the page cache's ->map_pages does with the
  * preallocated table: the same 64 KiB aligned window, clipped to the VMA.
  * Return: true if the faulting page itself was mapped.

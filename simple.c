@@ -373,58 +373,30 @@ static unsigned long simple_chunk_left(unsigned long off)
 	       (off & ((1UL << simple_chunk_shift) - 1));
 }
 
-/*
- * The RAM buffer: one remap_pfn_range() per physically contiguous chunk the
- * VMA spans (a buffer larger than the page allocator's largest block, 4 MiB,
- * is made of several). RAM keeps the normal cached protection, matching the
- * kernel's own mapping of it.
- */
-static int simple_remap_ram(struct vm_area_struct *vma)
-{
-	unsigned long addr = vma->vm_start, off = vma->vm_pgoff << PAGE_SHIFT;
-	unsigned long len;
-	int ret = 0;
-
-	for (; !ret && addr < vma->vm_end; addr += len, off += len) {
-		len = min(vma->vm_end - addr, simple_chunk_left(off));
-		ret = remap_pfn_range(vma, addr, simple_buf_pfn(off), len,
-				      vma->vm_page_prot);
-	}
-	return ret;
-}
-
-/*
- * The device window: io_remap_pfn_range(), uncached or write-combining
- * (io_ rather than plain: some architectures translate I/O addresses).
- */
-static int simple_remap_io(struct vm_area_struct *vma)
-{
-	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
-
-	vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
-	return io_remap_pfn_range(vma, vma->vm_start,
-				  PHYS_PFN(phys_start + off),
-				  vma->vm_end - vma->vm_start,
-				  vma->vm_page_prot);
-}
-
 /**
  * simple_remap_mmap - /dev/simpler: build the page tables of the whole VMA
  * @filp: the open node
  * @vma: the new VMA
  *
- * The book's method (15.2.2). remap_pfn_range() sets VM_IO | VM_PFNMAP |
- * VM_DONTEXPAND | VM_DONTDUMP (what the book's VM_RESERVED became) and
- * takes no page references: the buffer stays allocated because the VMA's
- * file pins this module until the last VMA is gone. The .mmap method of
- * kernels before 7.1, and of a chunked buffer on every kernel (an
- * .mmap_prepare action remaps one pfn range, up to 7.3 at least).
+ * The book's method (15.2.2). The RAM buffer takes one remap_pfn_range()
+ * per physically contiguous chunk the VMA spans (a buffer larger than the
+ * page allocator's largest block, 4 MiB, is made of several), with the
+ * normal cached protection that matches the kernel's own mapping of RAM.
+ * The device window takes io_remap_pfn_range() (io_: some architectures
+ * translate I/O addresses), uncached or write-combining. Either sets
+ * VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP (what the book's
+ * VM_RESERVED became) and takes no page references: the buffer stays
+ * allocated because the VMA's file pins this module until the last VMA is
+ * gone. The .mmap method of kernels before 7.1, and of a chunked buffer on
+ * every kernel (an .mmap_prepare action remaps one pfn range, up to 7.3).
  *
  * Return: 0 or a negative errno.
  */
 static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
 {
+	unsigned long addr = vma->vm_start, off = vma->vm_pgoff << PAGE_SHIFT;
 	bool shared = vma->vm_flags & VM_SHARED;
+	unsigned long len;
 	int ret;
 
 	ret = simple_mmap_check(vma->vm_pgoff, vma->vm_end - vma->vm_start,
@@ -433,9 +405,21 @@ static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
 		return ret;
 	if (!shared)
 		ldd3_vm_flags_clear(vma, VM_MAYWRITE);
-	ret = simple_phys_mode ? simple_remap_io(vma) : simple_remap_ram(vma);
+
+	if (simple_phys_mode) {
+		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
+		ret = io_remap_pfn_range(vma, addr, PHYS_PFN(phys_start + off),
+					 vma->vm_end - addr, vma->vm_page_prot);
+	} else {
+		for (; !ret && addr < vma->vm_end; addr += len, off += len) {
+			len = min(vma->vm_end - addr, simple_chunk_left(off));
+			ret = remap_pfn_range(vma, addr, simple_buf_pfn(off),
+					      len, vma->vm_page_prot);
+		}
+	}
 	if (ret)
 		return ret;
+
 	vma->vm_ops = &simple_remap_vm_ops;
 	vma->vm_private_data = filp->private_data;
 	simple_vma_open(vma);
