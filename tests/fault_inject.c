@@ -15,8 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,18 +145,43 @@ TEST(open_of_every_node)
 	}
 }
 
-/* A write of 3.5 quanta, with each of its allocations failing in turn. */
+/* Bytes and quanta device @name holds, from @proc (/proc/scullpmem). */
+static void dev_state(const char *proc, const char *name, long long *size,
+		      unsigned long *quanta)
+{
+	char line[256], fmt[80];
+	FILE *f = fopen(proc, "r");
+
+	*size = -1;
+	*quanta = 0;
+	if (!f)
+		return;
+	snprintf(fmt, sizeof(fmt),
+		 "%s: size %%lld, qset %%*u, order %%*u, quanta %%lu", name);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, size, quanta) == 2)
+			break;
+	fclose(f);
+}
+
+/*
+ * A write of 3.5 quanta into the emptied device, again and again, with its
+ * 1st, 2nd, ... allocation failing, until one runs without reaching the
+ * failure (a failure the allocator absorbs, as kvmalloc() falling back to
+ * vmalloc(), counts as reached). Each time the device holds exactly the
+ * bytes the write reported, none, a prefix or all, in one quantum for each
+ * quantum they touch.
+ */
 static void write_until_done(struct __test_metadata *_metadata,
 			     const char *node, const char *proc,
 			     const char *name)
 {
-	size_t len = 0, size, quantum;
-	char line[256], fmt[64], *want, *got;
-	unsigned long quanta = 0;
-	long long dev_size = -1;
+	size_t size, quantum, i;
+	char *want, *got;
+	unsigned long quanta;
+	long long dev_size;
 	unsigned int n;
-	off_t off = 0;
-	FILE *f;
+	ssize_t r = -1;
 	int fd;
 
 	fd = open_empty(node);
@@ -168,36 +191,31 @@ static void write_until_done(struct __test_metadata *_metadata,
 	want = calloc(1, size);
 	got = calloc(1, size);
 	ASSERT_TRUE(want && got);
-	for (n = 1; n < MAX_NTH && len < size; n++) {
-		ssize_t r;
-		size_t i;
+	for (n = 1; n < MAX_NTH; n++) {
+		bool fired;
 
-		for (i = 0; i < size - len; i++)
-			want[len + i] = (char)(n + i);
+		close(open(node, O_WRONLY));
+		for (i = 0; i < size; i++)
+			want[i] = (char)(n + i);
 		fail_nth(n);
-		r = pwrite(fd, want + len, size - len, off);
-		fail_nth_fired();
+		r = pwrite(fd, want, size, 0);
+		fired = fail_nth_fired();
 		if (r < 0) {
-			EXPECT_TRUE(is_alloc_errno(errno))
+			EXPECT_TRUE(fired && is_alloc_errno(errno))
 				TH_LOG("failure %u: %s", n, strerror(errno));
-			continue;
+			r = 0;
 		}
-		/* What a short write reported is there; the rest is not. */
-		len += r;
-		off += r;
-	}
-	EXPECT_EQ(size, len);
-	ASSERT_EQ((ssize_t)size, pread(fd, got, size, 0));
-	EXPECT_EQ(0, memcmp(want, got, size));
-	f = fopen(proc, "r");
-	ASSERT_NE(NULL, f);
-	snprintf(fmt, sizeof(fmt), "%s: size %%lld, qset %%*u, order %%*u, quanta %%lu", name);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, fmt, &dev_size, &quanta) == 2)
+		dev_state(proc, name, &dev_size, &quanta);
+		EXPECT_EQ(r, dev_size) TH_LOG("failure %u: size", n);
+		EXPECT_EQ((r + quantum - 1) / quantum, quanta)
+			TH_LOG("failure %u: quanta for %zd bytes", n, r);
+		EXPECT_EQ(r, pread(fd, got, size, 0)) TH_LOG("failure %u", n);
+		EXPECT_EQ(0, memcmp(want, got, r))
+			TH_LOG("failure %u: other bytes", n);
+		if (!fired)
 			break;
-	fclose(f);
-	EXPECT_EQ((long long)size, dev_size);
-	EXPECT_EQ(4, quanta);
+	}
+	EXPECT_EQ((ssize_t)size, r) TH_LOG("the last write was short");
 	TH_LOG("%s: the write passed %u failure points", name, n - 1);
 	free(want);
 	free(got);
@@ -218,39 +236,36 @@ TEST(write_to_scullv0)
 			 "scullv0");
 }
 
-static sigjmp_buf fault_jmp;
-
-static void on_sigbus(int sig)
-{
-	siglongjmp(fault_jmp, sig);
-}
-
 /*
  * The first fault of a fresh mapping of @node with each of its allocations
  * failing: the access completes (the kernel retries the fault) and reads
- * what the device holds.
+ * what the device holds. Each mapping is placed in a 2 MiB block of
+ * address space never touched before, so that its fault has to allocate
+ * the page table too.
  */
 static void first_fault(struct __test_metadata *_metadata, const char *node,
 			off_t off, size_t len)
 {
+	const size_t block = 2 << 20, blocks = 128;
+	char *area;
 	unsigned int n;
 	int fd;
 
 	fd = open(node, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, pwrite(fd, "F", 1, off));
-	signal(SIGBUS, on_sigbus);
-	for (n = 1; n < MAX_NTH; n++) {
-		char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+	area = mmap(NULL, (blocks + 1) * block, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	area = (char *)(((uintptr_t)area + block - 1) & ~(block - 1));
+	for (n = 1; n < blocks; n++) {
+		char *p = mmap(area + n * block, len, PROT_READ,
+			       MAP_SHARED | MAP_FIXED, fd, off);
 		volatile char seen;
 		bool fired;
 
 		ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap %s: %s", node, strerror(errno));
-		if (sigsetjmp(fault_jmp, 1)) {
-			fail_nth(0);
-			ASSERT_TRUE(false) TH_LOG("%s: SIGBUS at failure %u",
-						  node, n);
-		}
+		/* A SIGBUS here ends the test, which the harness reports. */
 		fail_nth(n);
 		seen = p[0];
 		fired = fail_nth_fired();
@@ -259,7 +274,7 @@ static void first_fault(struct __test_metadata *_metadata, const char *node,
 		if (!fired)
 			break;
 	}
-	signal(SIGBUS, SIG_DFL);
+	EXPECT_LT(n, blocks) TH_LOG("%s: more failure points than blocks", node);
 	TH_LOG("%s: the first fault passed %u failure points", node, n - 1);
 	close(fd);
 }
@@ -320,7 +335,7 @@ TEST(mmap_of_every_node)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t whole = simple_param("size");
 	struct skel_alloc a;
-	char buf[64] = "";
+	char *buf;
 	int fd;
 
 	REQUIRE_FAULT_INJECTION();
@@ -333,7 +348,10 @@ TEST(mmap_of_every_node)
 	mmap_until_done(_metadata, fd, "simplen", 0, whole, "simplen");
 	close(fd);
 	fd = open_empty("/dev/scullp0");
+	buf = calloc(1, page);
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ((ssize_t)page, pwrite(fd, buf, page, 0));
+	free(buf);
 	mmap_until_done(_metadata, fd, "scullp0", 0, page, NULL);
 	close(fd);
 	fd = open(SKEL_NODE, O_RDWR);
@@ -380,7 +398,8 @@ TEST(skel_alloc_ioctl)
 		if (!fired)
 			break;
 	}
-	EXPECT_EQ(1, held);
+	/* A failure the allocator absorbs still gives a buffer. */
+	EXPECT_LE(1, held);
 	close(fd);
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "buffers"));
 	TH_LOG("SKEL_IOCALLOC passed %u failure points", n - 1);
@@ -433,8 +452,14 @@ static void load_until_done(struct __test_metadata *_metadata,
 		fail_nth(n);
 		ret = syscall(SYS_finit_module, fd, params, 0);
 		fired = fail_nth_fired();
-		if (!ret)
+		if (!ret && !fired)
 			break;
+		if (!ret) {
+			/* Loaded though a failure fired: the kernel absorbed it. */
+			EXPECT_EQ(0, syscall(SYS_delete_module, name, O_NONBLOCK))
+				TH_LOG("rmmod %s: %s", name, strerror(errno));
+			continue;
+		}
 		EXPECT_TRUE(fired) TH_LOG("%s %s: %s without a failure",
 					  file, params, strerror(errno));
 		EXPECT_FALSE(module_present(name, node))

@@ -148,6 +148,9 @@ TEST_F(memcg, a_writer_gets_enomem_and_the_group_holds_the_memory)
 	int status;
 	pid_t pid;
 
+	/* kselftest's harness runs the test after a SKIP in its setup. */
+	if (!self->dir[0])
+		SKIP(return, "this kernel has no memory cgroup controller");
 	out = mmap(NULL, sizeof(*out), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, out);
