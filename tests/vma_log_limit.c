@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The book's VMA open/close lines cannot flood the kernel log: a process
- * that forks 100 children while it maps a device makes 200 VMA opens and
+ * that forks 50 children while it maps a device makes 100 VMA opens and
  * closes, and with the drivers' default (vma_log_limit=Y) at most 10 lines
- * per started 5 s reach the log; with vma_log_limit=N all 200 do (the
+ * per started 5 s reach the log; with vma_log_limit=N all 100 do (the
  * parameter is writable at run time, and the other VMA tests use it).
  */
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include "module_param.h"
 #include "scull_test.h"
 
-#define CHILDREN	100
+#define CHILDREN	50
 
 FIXTURE(log) {
 	int fd, kmsg;
