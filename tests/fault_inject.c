@@ -478,7 +478,19 @@ static void unload(const char *name)
 	syscall(SYS_delete_module, name, O_NONBLOCK);
 }
 
-TEST(module_load_with_each_parameter_set)
+/* Hundreds of failure points per load: more than the harness's 30 s. */
+FIXTURE(load) {
+};
+
+FIXTURE_SETUP(load)
+{
+}
+
+FIXTURE_TEARDOWN(load)
+{
+}
+
+TEST_F_TIMEOUT(load, module_load_with_each_parameter_set, 600)
 {
 	REQUIRE_FAULT_INJECTION();
 	unload("skel");
