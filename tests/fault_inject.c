@@ -340,20 +340,17 @@ TEST(mmap_of_every_node)
 	int fd;
 
 	REQUIRE_FAULT_INJECTION();
+	/*
+	 * The VM_PFNMAP mmaps (simpler, skel) with page allocations left
+	 * alone: when remap_pfn_range() cannot allocate the first page table,
+	 * the 6.1 kernel's own error path WARNs in x86 PAT's untrack_pfn(), a
+	 * kernel bug. Their slab allocations still fail in turn; a remap that
+	 * fails for memory is tests/simple_mmap_enomem.c's (7.1+).
+	 */
+	ASSERT_EQ(0, put(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "Y"));
 	fd = open("/dev/simpler", O_RDWR);
 	ASSERT_LE(0, fd);
 	mmap_until_done(_metadata, fd, "simpler", 0, whole, "simpler");
-	close(fd);
-	fd = open("/dev/simplen", O_RDWR);
-	ASSERT_LE(0, fd);
-	mmap_until_done(_metadata, fd, "simplen", 0, whole, "simplen");
-	close(fd);
-	fd = open_empty("/dev/scullp0");
-	buf = calloc(1, page);
-	ASSERT_NE(NULL, buf);
-	ASSERT_EQ((ssize_t)page, pwrite(fd, buf, page, 0));
-	free(buf);
-	mmap_until_done(_metadata, fd, "scullp0", 0, page, NULL);
 	close(fd);
 	fd = open(SKEL_NODE, O_RDWR);
 	ASSERT_LE(0, fd);
@@ -365,6 +362,19 @@ TEST(mmap_of_every_node)
 	close(fd);
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "mappings"));
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "buffers"));
+	ASSERT_EQ(0, put(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N"));
+
+	fd = open("/dev/simplen", O_RDWR);
+	ASSERT_LE(0, fd);
+	mmap_until_done(_metadata, fd, "simplen", 0, whole, "simplen");
+	close(fd);
+	fd = open_empty("/dev/scullp0");
+	buf = calloc(1, page);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ((ssize_t)page, pwrite(fd, buf, page, 0));
+	free(buf);
+	mmap_until_done(_metadata, fd, "scullp0", 0, page, NULL);
+	close(fd);
 }
 
 TEST(skel_alloc_ioctl)
