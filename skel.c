@@ -205,7 +205,7 @@ static int skel_vma_access(struct vm_area_struct *vma, unsigned long addr,
 {
 	struct skel_buf *buf = vma->vm_private_data;
 	size_t off = (vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
-	u8 *mem = (u8 *)buf->vaddr + off;
+	u8 *mem;
 
 	if (write && !(vma->vm_flags & VM_WRITE))
 		return -EACCES;
@@ -213,6 +213,7 @@ static int skel_vma_access(struct vm_area_struct *vma, unsigned long addr,
 		return -EINVAL;
 	/* The core may ask for more than the VMA holds: stop at its end. */
 	len = min3((size_t)len, buf->size - off, vma->vm_end - addr);
+	mem = (u8 *)buf->vaddr + off;
 	if (write)
 		memcpy(mem, data, len);
 	else

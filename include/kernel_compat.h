@@ -90,10 +90,10 @@ static void fn##_void(struct vm_fault *vmf, pgoff_t start, pgoff_t end) \
  * to remap a pfn range once it does (mmap_action_remap_full()), and counts
  * the mapping in vm_ops->mapped(), which the core calls where an .mmap
  * method calls vm_ops->open() itself. A driver writes its classic .mmap,
- * which every supported kernel runs, and its .mmap_prepare inside
- * #ifdef LDD3_HAVE_MMAP_PREPARE, and names both in its file_operations
- * with LDD3_MMAP_OP(mmap, mmap_prepare): the one version choice a driver
- * makes.
+ * which kernels before 7.1 run (and 7.1+ still accept), and its
+ * .mmap_prepare inside #ifdef LDD3_HAVE_MMAP_PREPARE, and names both in
+ * its file_operations with LDD3_MMAP_OP(mmap, mmap_prepare): the one
+ * version choice a driver makes.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 1, 0)
 #define LDD3_HAVE_MMAP_PREPARE
