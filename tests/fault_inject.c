@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "probe.h"
 #include "scull_ioctl.h"
 #include "scull_test.h"
 #include "simple_test.h"
@@ -331,23 +332,13 @@ static void mmap_until_done(struct __test_metadata *_metadata, int fd,
 	TH_LOG("%s: mmap passed %u failure points", what, n - 1);
 }
 
-TEST(mmap_of_every_node)
+/* mmap of simpler and skel (both ways) with each allocation failing. */
+static void pfnmap_mmaps(struct __test_metadata *_metadata, size_t whole,
+			 long page)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t whole = simple_param("size");
 	struct skel_alloc a;
-	char *buf;
 	int fd;
 
-	REQUIRE_FAULT_INJECTION();
-	/*
-	 * The VM_PFNMAP mmaps (simpler, skel) with page allocations left
-	 * alone: when remap_pfn_range() cannot allocate the first page table,
-	 * the 6.1 kernel's own error path WARNs in x86 PAT's untrack_pfn(), a
-	 * kernel bug. Their slab allocations still fail in turn; a remap that
-	 * fails for memory is tests/simple_mmap_enomem.c's (7.1+).
-	 */
-	ASSERT_EQ(0, put(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "Y"));
 	fd = open("/dev/simpler", O_RDWR);
 	ASSERT_LE(0, fd);
 	mmap_until_done(_metadata, fd, "simpler", 0, whole, "simpler");
@@ -362,7 +353,28 @@ TEST(mmap_of_every_node)
 	close(fd);
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "mappings"));
 	EXPECT_EQ(0, read_num(SKEL_SYSFS "buffers"));
-	ASSERT_EQ(0, put(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N"));
+}
+
+TEST(mmap_of_every_node)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t whole = simple_param("size");
+	char *buf;
+	int fd;
+
+	REQUIRE_FAULT_INJECTION();
+	/*
+	 * The VM_PFNMAP mmaps (simpler, skel) allocate nothing of the
+	 * driver's: only remap_pfn_range()'s page tables. When one of those
+	 * cannot be allocated (the page, or its split lock under lockdep),
+	 * the 6.1 kernel's own error path WARNs in x86 PAT's untrack_pfn(),
+	 * a kernel bug; so before 7.1 they are not failed here. A remap that
+	 * fails for memory is tests/simple_mmap_enomem.c's (7.1+).
+	 */
+	if (kernel_at_least(7, 1))
+		pfnmap_mmaps(_metadata, whole, page);
+	else
+		TH_LOG("simpler and skel mmaps not failed before 7.1 (untrack_pfn WARN)");
 
 	fd = open("/dev/simplen", O_RDWR);
 	ASSERT_LE(0, fd);
