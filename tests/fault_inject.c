@@ -544,6 +544,13 @@ FIXTURE_TEARDOWN(load)
 TEST_F_TIMEOUT(load, module_load_with_each_parameter_set, 600)
 {
 	REQUIRE_FAULT_INJECTION();
+	/*
+	 * On 6.1 a class_create() that a fault makes fail leaks the class's
+	 * name (kmemleak: kstrdup from kobject_set_name in __class_register),
+	 * a kernel bug that fails the run whatever the driver does.
+	 */
+	if (!kernel_at_least(6, 2))
+		SKIP(return, "6.1's __class_register leaks the class name when it fails (kmemleak)");
 	unload("skel");
 	unload("scullv");
 	unload("scullp");
