@@ -61,7 +61,7 @@
 static bool fault_around = true;
 module_param(fault_around, bool, 0644);
 MODULE_PARM_DESC(fault_around,
-		 "Map the existing neighbours of a faulting page in one go (.map_pages); applies to new mappings (default: on)");
+		 "Map the existing neighbours of a read fault, or of a write fault in a shared mapping, in one go; applies to new mappings (default: on)");
 
 static bool vma_log_limit = true;
 module_param(vma_log_limit, bool, 0644);
@@ -761,16 +761,17 @@ static vm_fault_t scull_map_pages(struct vm_fault *vmf, pgoff_t start,
 }
 
 /**
- * scull_fault_around() - fault-around for a read fault under an empty PMD
- * @vmf: the fault, in a VM_MIXEDMAP (fault-around) mapping
+ * scull_fault_around() - fault-around from ->fault
+ * @vmf: a write fault in a shared mapping, or a read fault under an empty
+ *	PMD, in a VM_MIXEDMAP (fault-around) mapping
  *
- * ->map_pages cannot map anything under an empty PMD: it must not sleep to
- * allocate the page table, and the one the core preallocated
- * (vmf->prealloc_pte) can only be installed with helpers that mm/ keeps to
- * itself, so the first read fault in every 2 MiB would map a single page
- * and the next one the rest of its window: one fault more per 2 MiB.
- * ->fault may sleep, so
- * it maps the window itself, as the page cache's ->map_pages does with the
+ * The core calls ->map_pages for read faults only. And it cannot map
+ * anything under an empty PMD: it must not sleep to allocate the page
+ * table, and the one the core preallocated (vmf->prealloc_pte) can only be
+ * installed with helpers that mm/ keeps to itself, so the first read fault
+ * in every 2 MiB would map a single page and the next one the rest of its
+ * window: one fault more per 2 MiB. ->fault may sleep, so it maps the
+ * window itself, as the page cache's ->map_pages does with the
  * preallocated table: the same 64 KiB aligned window, clipped to the VMA.
  * Return: true if the faulting page itself was mapped.
  */
@@ -794,13 +795,14 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	/*
-	 * A read fault that ->map_pages left alone because the PMD was empty.
 	 * VM_MIXEDMAP marks a fault-around mapping, and is what allows
-	 * vm_insert_pages() here. Write faults map one page, as the page
-	 * cache does.
+	 * vm_insert_pages() here. A write fault in a shared mapping maps
+	 * its window writable (->map_pages only sees read faults); a read
+	 * fault gets here when ->map_pages left it alone because the PMD
+	 * was empty.
 	 */
-	if (!(vmf->flags & FAULT_FLAG_WRITE) &&
-	    (vmf->vma->vm_flags & VM_MIXEDMAP) && pmd_none(*vmf->pmd) &&
+	if ((vmf->vma->vm_flags & VM_MIXEDMAP) && ldd3_fault_around_ok(vmf) &&
+	    ((vmf->flags & FAULT_FLAG_WRITE) || pmd_none(*vmf->pmd)) &&
 	    scull_fault_around(vmf))
 		return VM_FAULT_NOPAGE;
 	/* The core drops this reference when it unmaps the page. */

@@ -12,7 +12,8 @@
  *       from its .fault handler, the modern form of the book's nopage
  *       method (15.2.4): one page per fault as in the book, or with
  *       fault_around=1 (the default) on the RAM buffer the 16-page window
- *       around a read fault, as the page cache does.
+ *       around a read fault, as the page cache does, and around a write
+ *       fault in a shared mapping.
  *
  * The book maps physical address == file offset, a second /dev/mem without
  * any check. As its section 15.2.5 recommends, this driver maps only a
@@ -82,7 +83,7 @@ MODULE_PARM_DESC(vma_log_limit, "Rate-limit the VMA open and close lines to 10 p
 
 static bool fault_around = true;
 module_param(fault_around, bool, 0644);
-MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault maps the 16-page window around it, not one page; applies to new mappings (default: on)");
+MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault, or a write fault in a shared mapping, maps the 16-page window around it, not one page; applies to new mappings (default: on)");
 
 /**
  * struct simple_dev - one device node
@@ -267,13 +268,13 @@ static struct page *simple_buf_page(pgoff_t pgoff)
 }
 
 /**
- * simple_fault_around - map the window of buffer pages around a read fault
- * @vmf: a read fault inside the RAM buffer, in a VM_MIXEDMAP mapping
+ * simple_fault_around - map the window of buffer pages around a fault
+ * @vmf: a fault inside the RAM buffer, in a VM_MIXEDMAP mapping, that
+ *	ldd3_fault_around_ok() allows
  *
  * What the page cache does for a file: map the 64 KiB window holding the
  * fault (clipped to the VMA and to the buffer), so that a sequential reader
- * takes one fault per 16 pages. Write faults map one page, as in the page
- * cache: a MAP_PRIVATE write must copy only the page written.
+ * or writer takes one fault per 16 pages.
  * Return: true if the faulting page itself was mapped.
  */
 static bool simple_fault_around(struct vm_fault *vmf)
@@ -297,8 +298,9 @@ static bool simple_fault_around(struct vm_fault *vmf)
  * RAM buffer: hand the page to the core in vmf->page with a reference of
  * its own, which the core drops at unmap (the book's nopage contract). The
  * core then also handles MAP_PRIVATE: a write copies the page into an
- * anonymous one, so private writes never reach the buffer. A read fault in
- * a fault-around mapping (VM_MIXEDMAP) maps its neighbours too.
+ * anonymous one, so private writes never reach the buffer. In a
+ * fault-around mapping (VM_MIXEDMAP) a read fault, or a write fault in a
+ * shared mapping, maps its neighbours too.
  * Device window: there is no struct page, which is why the book says nopage
  * cannot map PCI memory; vmf_insert_pfn() installs the PTE itself.
  * Offsets past the region (a mapping grown with mremap) get SIGBUS, where
@@ -317,8 +319,8 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 		return vmf_insert_pfn(vmf->vma, vmf->address,
 				      PHYS_PFN(phys_start) + vmf->pgoff);
 
-	if (!(vmf->flags & FAULT_FLAG_WRITE) &&
-	    (vmf->vma->vm_flags & VM_MIXEDMAP) && simple_fault_around(vmf))
+	if ((vmf->vma->vm_flags & VM_MIXEDMAP) && ldd3_fault_around_ok(vmf) &&
+	    simple_fault_around(vmf))
 		return VM_FAULT_NOPAGE;
 	page = simple_buf_page(vmf->pgoff);
 	get_page(page);

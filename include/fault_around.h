@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fault_around.h - map the neighbours of a read fault in one go.
+ * fault_around.h - map the neighbours of a fault in one go.
  *
  * The page cache maps the existing pages of a 64 KiB window around a read
  * fault (fault-around), so that a sequential reader takes one fault per
  * 16 pages instead of one per page. /dev/simplen (simple.c) and the scull
  * devices (scull_core.c) do the same for their RAM pages from ->fault with
- * these helpers; they are static inline because the two are separate
- * modules. The mapping must be VM_MIXEDMAP, set when it is created: that
- * is what allows vm_insert_pages() on a VMA with a fault handler.
+ * these helpers, and for write faults in shared mappings too. They are
+ * static inline because the two are separate modules. The mapping must be
+ * VM_MIXEDMAP, set when it is created: that is what allows
+ * vm_insert_pages() on a VMA with a fault handler.
  */
 #ifndef LDD3_FAULT_AROUND_H
 #define LDD3_FAULT_AROUND_H
@@ -44,6 +45,31 @@ static inline void ldd3_fault_window(const struct vm_fault *vmf,
 	lo = max(lo, vma->vm_start);
 	*start = vmf->pgoff - ((vmf->address - lo) >> PAGE_SHIFT);
 	*end = *start + ((hi - lo) >> PAGE_SHIFT) - 1;
+}
+
+/**
+ * ldd3_fault_around_ok() - may this fault map the window around it?
+ * @vmf: the fault
+ *
+ * A read fault may. So may a write fault in a shared mapping whose page
+ * protection is writable: device memory has no writeback and no
+ * ->page_mkwrite, so nothing needs to see the first write to each page,
+ * and vm_insert_pages() maps the window writable. A private write must
+ * copy only the page written. When the core keeps a shared mapping's
+ * protection read-only to see each first write (soft-dirty tracking after
+ * clear_refs), the protection differs from vm_get_page_prot() of its flags:
+ * the fault then maps one page, which the core makes writable and dirty.
+ * Return: true if the window may be mapped.
+ */
+static inline bool ldd3_fault_around_ok(const struct vm_fault *vmf)
+{
+	const struct vm_area_struct *vma = vmf->vma;
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return true;
+	return (vma->vm_flags & VM_SHARED) &&
+	       pgprot_val(vma->vm_page_prot) ==
+		       pgprot_val(vm_get_page_prot(vma->vm_flags));
 }
 
 /**

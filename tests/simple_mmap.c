@@ -16,8 +16,8 @@
  *   - mremap: growing simpler fails with EFAULT; simplen on RAM grows, the
  *     pages inside the region work, the page past it raises SIGBUS;
  *   - simplen installs one page per fault (RSS grows page by page) with
- *     fault_around=0; with fault_around (the default) a read fault maps
- *     the 16-page window around it and a write fault one page.
+ *     fault_around=0; with fault_around (the default) a read fault, and
+ *     a write fault in a shared mapping, maps the 16-page window around it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -459,8 +459,9 @@ TEST_F(simple, simplen_without_fault_around_maps_one_page_per_fault)
 
 /*
  * With fault_around (the default), a read fault maps the 64 KiB aligned
- * window around it (16 pages), a write fault one page, and a read fault
- * next to a page already mapped maps the rest of the window around it.
+ * window around it (16 pages), so does a write fault in this shared
+ * mapping, and a read fault next to a page already mapped maps the rest of
+ * the window around it.
  * The mapping is placed at a 64 KiB aligned address so that its 32 pages
  * are exactly two windows.
  */
@@ -488,10 +489,14 @@ TEST_F(simple, simplen_fault_around_maps_the_window_of_a_read_fault)
 	/* A read fault: its window, the second one, whole. */
 	ASSERT_EQ(0, touch(n + 20 * self->page, &v));
 	EXPECT_EQ(kb, smaps_rss(n));
-	/* A write fault: that page only. */
+	/* A write fault: its window, the first one, whole. */
 	n[5 * self->page] = (unsigned char)~self->buf[5 * self->page];
+	EXPECT_EQ(2 * kb, smaps_rss(n));
+	/* Only page 5 of it left mapped; a read fault beside it: the rest. */
+	ASSERT_EQ(0, madvise(n, 5 * self->page, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(n + 6 * self->page, win - 6 * self->page,
+			     MADV_DONTNEED));
 	EXPECT_EQ(kb + (long)self->page / 1024, smaps_rss(n));
-	/* A read fault beside it: the rest of the first window. */
 	ASSERT_EQ(0, touch(n + 6 * self->page, &v));
 	EXPECT_EQ(2 * kb, smaps_rss(n));
 	/* Every page shows the buffer, the written byte included. */
