@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "module_param.h"
 #include "probe.h"
 #include "scull_test.h"
 #include "scull_ioctl.h"
@@ -36,36 +37,43 @@ FIXTURE(dev) {
 
 FIXTURE_VARIANT(dev) {
 	const char *node;
-	const char *param;	/* the module's fault_around parameter */
+	const char *module;	/* whose fault_around parameter applies */
 	bool scull;
 };
 
 FIXTURE_VARIANT_ADD(dev, simplen) {
 	.node = "/dev/simplen",
-	.param = "/sys/module/simple/parameters/fault_around",
+	.module = "simple",
 };
 
 FIXTURE_VARIANT_ADD(dev, scullp) {
 	.node = "/dev/scullp0",
-	.param = "/sys/module/scull_core/parameters/fault_around",
+	.module = "scull_core",
 	.scull = true,
 };
 
 FIXTURE_VARIANT_ADD(dev, scullv) {
 	.node = "/dev/scullv0",
-	.param = "/sys/module/scull_core/parameters/fault_around",
+	.module = "scull_core",
 	.scull = true,
 };
 
-static int write_param(const char *path, const char *val)
+static int fault_around(const char *module, const char *on)
 {
-	FILE *f = fopen(path, "w");
-	int ret;
+	return set_module_param(module, "fault_around", on, NULL, 0);
+}
 
-	if (!f)
+/* clear_refs 4: clear the soft-dirty bits of this process. */
+static int clear_soft_dirty(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
 		return -1;
-	ret = fputs(val, f) < 0 ? -1 : 0;
-	return fclose(f) || ret ? -1 : 0;
+	n = write(fd, "4", 1);
+	close(fd);
+	return n == 1 ? 0 : -1;
 }
 
 /* Write @len zero bytes at device offset @off (scull: creates them). */
@@ -91,12 +99,12 @@ FIXTURE_SETUP(dev)
 	if (variant->scull)
 		ASSERT_EQ(0, ioctl(self->fd, SCULLP_IOCRESET));
 	ASSERT_EQ(0, zero_range(self->fd, 0, NPAGES * self->page));
-	ASSERT_EQ(0, write_param(variant->param, "1"));
+	ASSERT_EQ(0, fault_around(variant->module, "1"));
 }
 
 FIXTURE_TEARDOWN(dev)
 {
-	write_param(variant->param, "1");
+	fault_around(variant->module, "1");
 	close(self->fd);
 	if (variant->scull)
 		close(open(variant->node, O_WRONLY));
@@ -166,7 +174,7 @@ TEST_F(dev, shared_write_maps_the_window)
 			TH_LOG("page %ld: the write did not reach the device", i);
 	EXPECT_EQ(0, dev_byte(self->fd, 1));
 
-	ASSERT_EQ(0, write_param(variant->param, "0"));
+	ASSERT_EQ(0, fault_around(variant->module, "0"));
 	map = map_dev(self->fd, len, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, map);
 	off = faults_writing(map, self->page, n, 0xa5);
@@ -196,7 +204,7 @@ TEST_F(dev, soft_dirty_sees_every_first_write)
 	faults_writing(map, p, n, 1);
 	if (!(pagemap(map, p) & PM_SOFT_DIRTY))
 		SKIP(return, "this kernel has no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY)");
-	ASSERT_EQ(0, write_param("/proc/self/clear_refs", "4"));
+	ASSERT_EQ(0, clear_soft_dirty());
 	EXPECT_EQ(0, pagemap(map + 3 * p, p) & PM_SOFT_DIRTY);
 
 	faults = faults_writing(map + 3 * p, p, 1, 2);
