@@ -62,8 +62,21 @@ ldd3_nodes_remove() {
 	done
 }
 
+# ldd3_insmod MODULE [PARAM=VALUE...]: load MODULE.ko from the top of the
+# tree; where the scripts are installed without the modules beside them
+# (the Debian package), the installed module, with modprobe.
+ldd3_insmod() {
+	ldd3_ko=$1
+	shift
+	if [ -f "$ldd3_dir/$ldd3_ko.ko" ]; then
+		insmod "$ldd3_dir/$ldd3_ko.ko" "$@"
+	else
+		modprobe "$ldd3_ko" "$@"
+	fi
+}
+
 # scull_load NAME [PARAM=VALUE...]: load scull_core.ko (unless loaded) and
-# NAME.ko (scullp or scullv) from the script's directory with the
+# NAME.ko (scullp or scullv; see ldd3_insmod) with the
 # parameters, make the nodes NAME0 .. NAME<NAME_devs - 1> (group
 # SCULL_GROUP, mode SCULL_MODE) and, as the book's scripts did, the link
 # /dev/NAME -> NAME0.
@@ -71,9 +84,9 @@ scull_load() {
 	scull_name=$1
 	shift
 	if [ ! -d /sys/module/scull_core ]; then
-		insmod "$ldd3_dir/scull_core.ko" || return 1
+		ldd3_insmod scull_core || return 1
 	fi
-	insmod "$ldd3_dir/$scull_name.ko" "$@" || return 1
+	ldd3_insmod "$scull_name" "$@" || return 1
 	scull_devs=$(cat "/sys/module/$scull_name/parameters/${scull_name}_devs") ||
 		return 1
 	scull_nodes=
