@@ -12,6 +12,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/harness/lib/cache.sh
+. tests/lib/debian_package.sh
 
 default_ver=$(default_kernel_version)
 if [ "${LDD3_KERNEL_RELEASE:-}" != "$default_ver" ]; then
@@ -38,12 +39,12 @@ changelog=$(dpkg-parsechangelog -S Version)
 check "debian/changelog's version ($changelog) is dkms.conf's ($version)" \
 	test -n "$version" -a "$changelog" = "$version"
 
-# The tracked files (and new ones not ignored), as a fresh clone has them.
-mkdir "$tmp/src"
-git ls-files -z --cached --others --exclude-standard |
-	xargs -0 cp --parents -t "$tmp/src"
-check "dpkg-buildpackage -us -uc -b builds the packages" \
-	quiet sh -c "cd '$tmp/src' && dpkg-buildpackage -us -uc -b"
+if build_debian_packages "$tmp"; then
+	ok "dpkg-buildpackage -us -uc -b builds the packages"
+else
+	sed 's/^/# /' "$tmp/build.log"
+	not_ok "dpkg-buildpackage -us -uc -b builds the packages"
+fi
 changes=$tmp/ldd3-mmap_${version}_$(dpkg --print-architecture).changes
 dkms_deb=$tmp/ldd3-mmap-dkms_${version}_all.deb
 utils_deb=$(compgen -G "$tmp/ldd3-mmap-utils_${version}_*.deb" | head -n 1)

@@ -19,8 +19,10 @@ LDD3_SUITES=(bullseye bookworm trixie sid experimental)
 LDD3_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # What a build chroot holds besides linux-headers-VER. perl: W=1 runs
 # scripts/kernel-doc, a perl script until 6.17 (minbase has perl-base only).
-# sparse: tests/host/lint.sh runs C=2 on every kernel.
-LDD3_CHROOT_PACKAGES="gcc make libc6-dev bc libelf-dev kmod perl sparse"
+# sparse: tests/host/lint.sh runs C=2 on every kernel. dkms:
+# tests/host/modules_debian_package.sh installs the package in an overlay
+# of the chroot, offline.
+LDD3_CHROOT_PACKAGES="gcc make libc6-dev bc libelf-dev kmod perl sparse dkms"
 # Package lists older than this (minutes) are refreshed; until then a run
 # downloads nothing.
 LDD3_APT_MAX_AGE=${LDD3_APT_MAX_AGE:-1440}
@@ -268,6 +270,19 @@ goals := \$(or \$(MAKECMDGOALS),modules)
 	@:
 EOF
 	mv "$dir/Makefile.tmp" "$dir/Makefile"
+}
+
+# kernel_symvers VER: the Module.symvers of VER's headers (in the suite's
+# build chroot for a kernel that is not this machine's suite's).
+kernel_symvers() {
+	local root
+
+	if [ -f "$LDD3_CACHE/kdir/$1/Makefile" ]; then
+		root=$(sed -n 's/^ROOT := //p' "$LDD3_CACHE/kdir/$1/Makefile")
+		echo "$root/usr/src/linux-headers-$1/Module.symvers"
+	else
+		echo "/usr/src/linux-headers-$1/Module.symvers"
+	fi
 }
 
 # kernel_kdir VER: the KDIR to build modules for VER.
