@@ -4,8 +4,9 @@
 # The Debian package installed as a user installs it: "apt-get install" of
 # the two .debs (built from a copy of the tree) in a Debian root that has
 # dkms and the test kernel's headers makes DKMS build the modules for that
-# kernel; the test VM then modprobes them from there, and the package's
-# mapper maps /dev/scullp0; "apt-get purge" removes the modules, DKMS's
+# kernel; the test VM then modprobes them from there, the package's
+# mapper maps /dev/scullp0 and its load scripts load and unload scullp;
+# "apt-get purge" removes the modules, DKMS's
 # record of them, the udev rule and the tools.
 #
 # The root is a scratch overlay: of this machine's own root for its own
@@ -78,10 +79,11 @@ cp "$tmp"/pkg/ldd3-mmap-dkms_*_all.deb "$tmp/upper/ldd3-debs/"
 utils=$(compgen -G "$tmp/pkg/ldd3-mmap-utils_*_$(dpkg --print-architecture).deb")
 need=$(dpkg-deb -f "$utils" Depends | grep -o 'libc6 (>= [^)]*)' | sed 's/.*>= //; s/)//')
 have=$(dpkg-query --admindir="$lower/var/lib/dpkg" -W -f '${Version}' libc6)
-mapper=
+mapper= scripts=
 if dpkg --compare-versions "$have" ge "$need"; then
 	cp "$utils" "$tmp/upper/ldd3-debs/"
 	mapper=$tmp/upper/usr/bin/mapper
+	scripts=$tmp/upper/usr/share/ldd3-mmap/scripts
 else
 	ok "ldd3-mmap-utils installs # SKIP built here, it needs libc6 >= $need; this root has $have"
 fi
@@ -94,7 +96,8 @@ check "apt-get install $(cd "$tmp/upper/ldd3-debs" && echo ./*.deb)" \
 	in_root sh -c 'apt-get install -y -q /ldd3-debs/*.deb'
 check "dkms status: ldd3-mmap $version for $ver is installed" \
 	in_root sh -c "dkms status ldd3-mmap |
-		grep -Eq '^ldd3-mmap(/|, )$version, $ver, [^:]*: installed'"
+		grep -F -e 'ldd3-mmap/$version, $ver, ' -e 'ldd3-mmap, $version, $ver, ' |
+		grep -q ': installed'"
 # (compressed as the kernel's own modules are: .ko.xz on 6.12)
 for m in $(sed -n 's/^obj-m := //p' Kbuild | sed 's/\.o\b//g'); do
 	ko=$(compgen -G "$tree/$mods/$m.ko*" | head -n 1)
@@ -108,7 +111,7 @@ check "the udev rule is installed" \
 check "modinfo -k $ver scullp finds the installed module" \
 	in_root sh -c "depmod -a '$ver' && modinfo -k '$ver' scullp"
 
-modprobe_in_vm "package" "$tree" updates/dkms ${mapper:+"$mapper"}
+modprobe_in_vm "package" "$tree" updates/dkms ${mapper:+"$mapper" "$scripts"}
 
 check "apt-get purge ldd3-mmap-dkms ldd3-mmap-utils" \
 	in_root apt-get purge -y -q ldd3-mmap-dkms ldd3-mmap-utils

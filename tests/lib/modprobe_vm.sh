@@ -5,12 +5,13 @@
 # install): prove in the test VM that modprobe loads them from there.
 # Needs tests/lib/tap.sh and tests/harness/lib/cache.sh sourced, cwd = tree root.
 
-# modprobe_in_vm WHAT TREE DIR [MAPPER]: boot the test kernel ($LDD3_KERNEL), run
+# modprobe_in_vm WHAT TREE DIR [MAPPER [SCRIPTS]]: boot the test kernel ($LDD3_KERNEL), run
 # tests/harness/lib/modprobe-guest there and report its results as this test's own,
 # each prefixed with WHAT. The kernel's headers give Module.symvers;
-# MAPPER, a mapper binary, is run there on /dev/scullp0.
+# MAPPER, a mapper binary, is run there on /dev/scullp0, and the load
+# scripts installed in SCRIPTS on scullp.
 modprobe_in_vm() {
-	local what=$1 tree=$2 dir=$3 mapper=${4:-} kroot out rc
+	local what=$1 tree=$2 dir=$3 mapper=${4:-} scripts=${5:-} kroot out rc
 
 	if [ -f "$LDD3_KERNEL" ]; then
 		ok "$what: modprobe in the VM # SKIP $LDD3_KERNEL was built here (the debug kernel): it has no overlayfs for the install tree and no package; Debian's kernels run this"
@@ -24,7 +25,7 @@ modprobe_in_vm() {
 	tests/harness/vm --kernel "$LDD3_KERNEL" -- \
 		tests/harness/lib/modprobe-guest "$tree" "$kroot" "$dir" \
 		"$(kernel_symvers "$LDD3_KERNEL_RELEASE")" ${mapper:+"$mapper"} \
-		>"$out" 2>&1
+		${scripts:+"$scripts"} >"$out" 2>&1
 	rc=$?
 	tap_relay "$what" "$out"
 	rm -f "$out"
