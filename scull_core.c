@@ -54,6 +54,7 @@
 #include <linux/xarray.h>
 
 #include "fault_around.h"
+#include "pmd_map.h"
 #include "kernel_compat.h"
 #include "scull.h"
 #include "scull_ioctl.h"
@@ -61,7 +62,7 @@
 static bool fault_around = true;
 module_param(fault_around, bool, 0644);
 MODULE_PARM_DESC(fault_around,
-		 "Map the existing neighbours of a read fault, or of a write fault in a shared mapping, in one go; applies to new mappings (default: on)");
+		 "Map the existing neighbours of a read fault, or of a write fault in a shared mapping, in one go, or a 2 MiB scullp quantum with one PMD entry where the kernel can; applies to new mappings (default: on)");
 
 static bool vma_log_limit = true;
 module_param(vma_log_limit, bool, 0644);
@@ -811,12 +812,68 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/**
+ * scull_huge_fault() - map a 2 MiB quantum with one PMD entry
+ * @vmf: a fault in a mapping that scull_huge_vma() chose, which the core
+ *	offers to map with a PMD
+ * @order: the order of the entry (the PMD's)
+ *
+ * A scullp quantum of PMD order is one folio: where the fault's 2 MiB
+ * block is one quantum, wholly inside the data, vmf_insert_folio_pmd()
+ * maps it with a reference on the folio that the core drops at unmap,
+ * writable for a write fault in a shared mapping. Anything else falls
+ * back to scull_vma_fault(), 4 KiB at a time: a hole, the device's ragged
+ * end, a block not aligned in the VMA, a private write (which copies one
+ * page).
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_OOM, or VM_FAULT_FALLBACK.
+ */
+static vm_fault_t __maybe_unused scull_huge_fault(struct vm_fault *vmf,
+						  unsigned int order)
+{
+	struct scull_dev *dev = vmf->vma->vm_private_data;
+	/* Pairs with atomic64_set_release() in scull_write_iter(). */
+	u64 size = atomic64_read_acquire(&dev->size);
+	struct scull_quantum *quantum;
+	pgoff_t first;
+
+	if (!ldd3_pmd_fault_block(vmf, order, &first) ||
+	    first + LDD3_PMD_PAGES > DIV_ROUND_UP_ULL(size, PAGE_SIZE))
+		return VM_FAULT_FALLBACK;
+	/* dev->order is LDD3_PMD_ORDER: it cannot change while mapped. */
+	quantum = scull_find_quantum(dev, first >> LDD3_PMD_ORDER);
+	if (!quantum)
+		return VM_FAULT_FALLBACK;
+	return ldd3_insert_folio_pmd(vmf, quantum->pages[0],
+				     vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/*
+ * May a new mapping take PMD entries? If its quanta are folios of PMD
+ * order and it holds one at an aligned address. Such a mapping is not
+ * VM_MIXEDMAP (pmd_map.h): its 4 KiB faults map one page each, without
+ * fault-around.
+ */
+static bool scull_huge_vma(const struct scull_dev *dev, unsigned long start,
+			   unsigned long end, pgoff_t pgoff)
+{
+	return fault_around && dev->drv->ops->folio_quanta &&
+	       READ_ONCE(dev->order) == LDD3_PMD_ORDER &&
+	       ldd3_vma_holds_pmd(start, end, pgoff);
+}
+
 LDD3_MAP_PAGES_WRAPPER(scull_map_pages)
 
 static const struct vm_operations_struct scull_vm_ops = {
 	.open = scull_vma_open,
 	.close = scull_vma_close,
 	.fault = scull_vma_fault,
+};
+
+static const struct vm_operations_struct scull_vm_ops_huge = {
+	.open = scull_vma_open,
+	.close = scull_vma_close,
+	.fault = scull_vma_fault,
+	.huge_fault = ldd3_huge_fault(scull_huge_fault),
 };
 
 static const struct vm_operations_struct scull_vm_ops_around = {
@@ -835,15 +892,22 @@ static const struct vm_operations_struct scull_vm_ops_around = {
  * Every order can be mapped (the book refused scullp orders above 0):
  * scullp allocates compound pages, so get_page() on any page of a quantum
  * is valid. With fault_around the VMA is VM_MIXEDMAP, which
- * vm_insert_pages() from the fault path needs; vm flags may only change
- * now, before the VMA is live. The .mmap method of kernels before 7.1.
+ * vm_insert_pages() from the fault path needs, unless it can take PMD
+ * entries (scull_huge_vma()); vm flags may only change now, before the
+ * VMA is live. The .mmap method of kernels before 7.1.
  * Return: 0.
  */
 int scull_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	if (fault_around)
+	if (scull_huge_vma(filp->private_data, vma->vm_start, vma->vm_end,
+			   vma->vm_pgoff)) {
+		vma->vm_ops = &scull_vm_ops_huge;
+	} else if (fault_around) {
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
-	vma->vm_ops = fault_around ? &scull_vm_ops_around : &scull_vm_ops;
+		vma->vm_ops = &scull_vm_ops_around;
+	} else {
+		vma->vm_ops = &scull_vm_ops;
+	}
 	vma->vm_private_data = filp->private_data;
 	scull_vma_open(vma);
 	return 0;
@@ -874,6 +938,14 @@ static const struct vm_operations_struct scull_prepared_vm_ops = {
 	.mapped = scull_vma_mapped,
 };
 
+static const struct vm_operations_struct scull_prepared_vm_ops_huge = {
+	.open = scull_vma_open,
+	.close = scull_vma_close,
+	.fault = scull_vma_fault,
+	.huge_fault = ldd3_huge_fault(scull_huge_fault),
+	.mapped = scull_vma_mapped,
+};
+
 static const struct vm_operations_struct scull_prepared_vm_ops_around = {
 	.open = scull_vma_open,
 	.close = scull_vma_close,
@@ -884,10 +956,15 @@ static const struct vm_operations_struct scull_prepared_vm_ops_around = {
 
 int scull_mmap_prepare(struct vm_area_desc *desc)
 {
-	if (fault_around)
+	if (scull_huge_vma(desc->file->private_data, desc->start, desc->end,
+			   desc->pgoff)) {
+		desc->vm_ops = &scull_prepared_vm_ops_huge;
+	} else if (fault_around) {
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
-	desc->vm_ops = fault_around ? &scull_prepared_vm_ops_around :
-				      &scull_prepared_vm_ops;
+		desc->vm_ops = &scull_prepared_vm_ops_around;
+	} else {
+		desc->vm_ops = &scull_prepared_vm_ops;
+	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(scull_mmap_prepare);

@@ -8,7 +8,9 @@
  * plain multi-page allocation is a bug (tail pages have no reference count
  * of their own). __GFP_COMP makes the allocation a compound page: a
  * reference on any page of it is a reference on the whole, so every order
- * can be mapped page by page.
+ * can be mapped page by page. A compound page is a folio: at order 9
+ * (2 MiB) the core maps each quantum with one PMD entry where the kernel
+ * can (scull_huge_fault() in scull_core.c).
  */
 #include <linux/gfp.h>
 #include <linux/init.h>
@@ -60,6 +62,7 @@ static const struct scull_mem_ops scullp_ops = {
 	.alloc = scullp_alloc,
 	.free = scullp_free,
 	.page = scullp_page,
+	.folio_quanta = true,
 };
 
 /*

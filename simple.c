@@ -52,6 +52,7 @@
 
 #include "fault_around.h"
 #include "kernel_compat.h"
+#include "pmd_map.h"
 
 #define SIMPLE_NR_DEVS	2
 #define SIMPLE_MAX_SIZE	SZ_1G
@@ -83,7 +84,7 @@ MODULE_PARM_DESC(vma_log_limit, "Rate-limit the VMA open and close lines to 10 p
 
 static bool fault_around = true;
 module_param(fault_around, bool, 0644);
-MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault, or a write fault in a shared mapping, maps the 16-page window around it, not one page; applies to new mappings (default: on)");
+MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault, or a write fault in a shared mapping, maps the 16-page window around it, or the 2 MiB around it with one PMD entry where the kernel can, not one page; applies to new mappings (default: on)");
 
 /**
  * struct simple_dev - one device node
@@ -112,6 +113,7 @@ static size_t simple_region_size;
 static void **simple_chunks;
 static unsigned int simple_chunk_shift;
 static unsigned int simple_nr_chunks;
+static bool simple_chunk_folios;
 static void __iomem *simple_io;
 
 /* Kernel address of RAM-buffer offset @off, which must be in the buffer. */
@@ -119,6 +121,23 @@ static void *simple_buf_addr(unsigned long off)
 {
 	return simple_chunks[off >> simple_chunk_shift] +
 	       (off & ((1UL << simple_chunk_shift) - 1));
+}
+
+/* Bytes in chunk @i of the RAM buffer. */
+static size_t simple_chunk_len(unsigned int i)
+{
+	return min_t(size_t, 1UL << simple_chunk_shift,
+		     simple_region_size - ((size_t)i << simple_chunk_shift));
+}
+
+/*
+ * Is chunk @i one folio of PMD order, which simple_huge_fault() maps with
+ * one PMD entry? The full chunks are, where the kernel can map them so;
+ * a shorter last chunk never is.
+ */
+static bool simple_chunk_is_folio(unsigned int i)
+{
+	return simple_chunk_folios && simple_chunk_len(i) == PMD_SIZE;
 }
 
 /* Page frame number of RAM-buffer offset @off. */
@@ -328,12 +347,69 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/**
+ * simple_huge_fault - map 2 MiB of the RAM buffer with one PMD entry
+ * @vmf: a fault in a mapping that simple_huge_vma() chose, which the core
+ *	offers to map with a PMD
+ * @order: the order of the entry (the PMD's)
+ *
+ * One chunk of the buffer is one folio of PMD order (simple_buf_init()):
+ * where the 2 MiB block of the fault is one, vmf_insert_folio_pmd() maps
+ * it with a reference on the folio that the core drops at unmap, as for
+ * a page in vmf->page, and writable for a write fault in a shared
+ * mapping. Anything else falls back to simple_vma_fault(), 4 KiB at a
+ * time: a block not aligned in the VMA, the buffer's shorter last chunk,
+ * a private write (which copies the page).
+ *
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_OOM, or VM_FAULT_FALLBACK.
+ */
+static vm_fault_t __maybe_unused simple_huge_fault(struct vm_fault *vmf,
+						   unsigned int order)
+{
+	unsigned long off;
+	pgoff_t first;
+
+	if (!ldd3_pmd_fault_block(vmf, order, &first) ||
+	    first >= simple_region_size >> PAGE_SHIFT)
+		return VM_FAULT_FALLBACK;
+	off = first << PAGE_SHIFT;
+	if (!simple_chunk_is_folio(off >> simple_chunk_shift))
+		return VM_FAULT_FALLBACK;
+	return ldd3_insert_folio_pmd(vmf, virt_to_page(simple_buf_addr(off)),
+				     vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/*
+ * simple_huge_vma - may a new /dev/simplen mapping of the RAM buffer take
+ * PMD entries?
+ * @start: its first address
+ * @end: the address after it
+ * @pgoff: its first page in the buffer
+ *
+ * If it holds a 2 MiB folio of the buffer at an aligned address. Such a
+ * mapping is not VM_MIXEDMAP (pmd_map.h): its 4 KiB faults map one page
+ * each, without fault-around.
+ */
+static bool simple_huge_vma(unsigned long start, unsigned long end,
+			    pgoff_t pgoff)
+{
+	return fault_around && simple_chunk_folios &&
+	       ldd3_vma_holds_pmd(start, end, pgoff);
+}
+
 static const struct vm_operations_struct simple_fault_vm_ops = {
 	.open = simple_vma_open,
 	.close = simple_vma_close,
 	.fault = simple_vma_fault,
 	/* Used on the device window only: RAM pages have a struct page. */
 	.access = simple_vma_access,
+};
+
+static const struct vm_operations_struct simple_huge_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.fault = simple_vma_fault,
+	.huge_fault = ldd3_huge_fault(simple_huge_fault),
 };
 
 /**
@@ -446,6 +522,7 @@ static int simple_remap_mmap(struct file *filp, struct vm_area_struct *vma)
 static int __maybe_unused simple_fault_mmap(struct file *filp,
 					    struct vm_area_struct *vma)
 {
+	const struct vm_operations_struct *ops = &simple_fault_vm_ops;
 	bool shared = vma->vm_flags & VM_SHARED;
 	int ret;
 
@@ -460,10 +537,13 @@ static int __maybe_unused simple_fault_mmap(struct file *filp,
 		ldd3_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 					       VM_DONTDUMP);
 		vma->vm_page_prot = simple_io_prot(vma->vm_page_prot);
+	} else if (simple_huge_vma(vma->vm_start, vma->vm_end,
+				   vma->vm_pgoff)) {
+		ops = &simple_huge_vm_ops;
 	} else if (fault_around) {
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 	}
-	vma->vm_ops = &simple_fault_vm_ops;
+	vma->vm_ops = ops;
 	vma->vm_private_data = filp->private_data;
 	simple_vma_open(vma);
 	return 0;
@@ -499,6 +579,14 @@ static const struct vm_operations_struct simple_fault_prepared_vm_ops = {
 	.close = simple_vma_close,
 	.fault = simple_vma_fault,
 	.access = simple_vma_access,
+	.mapped = simple_vma_mapped,
+};
+
+static const struct vm_operations_struct simple_huge_prepared_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.fault = simple_vma_fault,
+	.huge_fault = ldd3_huge_fault(simple_huge_fault),
 	.mapped = simple_vma_mapped,
 };
 
@@ -542,6 +630,9 @@ static int simple_fault_mmap_prepare(struct vm_area_desc *desc)
 		vma_desc_set_flags(desc, VMA_IO_BIT, VMA_PFNMAP_BIT,
 				   VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
 		desc->page_prot = simple_io_prot(desc->page_prot);
+	} else if (simple_huge_vma(desc->start, desc->end, desc->pgoff)) {
+		desc->vm_ops = &simple_huge_prepared_vm_ops;
+		return 0;
 	} else if (fault_around) {
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 	}
@@ -675,20 +766,22 @@ static loff_t simple_file_llseek(struct file *filp, loff_t off, int whence)
 }
 
 /* The two nodes differ only in how they map. */
-#define SIMPLE_FOPS(mmap_op) {						\
+#define SIMPLE_FOPS(...) {						\
 	.owner = THIS_MODULE,						\
 	.read_iter = simple_read_iter,					\
 	.write_iter = simple_write_iter,				\
 	.llseek = simple_file_llseek,					\
-	mmap_op,							\
+	__VA_ARGS__							\
 }
 
 static const struct file_operations simple_remap_fops =
 	SIMPLE_FOPS(LDD3_MMAP_OP(simple_remap_mmap, simple_remap_mmap_prepare));
 static const struct file_operations simple_chunked_fops =
 	SIMPLE_FOPS(.mmap = simple_remap_mmap);
+/* An address where a 2 MiB block of the file can take a PMD entry. */
 static const struct file_operations simple_fault_fops =
-	SIMPLE_FOPS(LDD3_MMAP_OP(simple_fault_mmap, simple_fault_mmap_prepare));
+	SIMPLE_FOPS(LDD3_MMAP_OP(simple_fault_mmap, simple_fault_mmap_prepare),
+		    .get_unmapped_area = ldd3_get_unmapped_area);
 
 /* /sys/class/simple/simple{r,n}/mappings: the node's live VMA count. */
 static ssize_t mappings_show(struct device *device,
@@ -715,19 +808,19 @@ static char *simple_devnode(LDD3_DEVNODE_CONST struct device *dev,
 	return NULL;
 }
 
-static size_t simple_chunk_len(unsigned int i)
-{
-	return min_t(size_t, 1UL << simple_chunk_shift,
-		     simple_region_size - ((size_t)i << simple_chunk_shift));
-}
-
 static void simple_buf_free(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < simple_nr_chunks; i++)
-		if (simple_chunks[i])
+	for (i = 0; i < simple_nr_chunks; i++) {
+		if (!simple_chunks[i])
+			continue;
+		if (simple_chunk_is_folio(i))
+			free_pages((unsigned long)simple_chunks[i],
+				   LDD3_PMD_ORDER);
+		else
 			free_pages_exact(simple_chunks[i], simple_chunk_len(i));
+	}
 	kvfree(simple_chunks);
 	simple_chunks = NULL;
 	simple_nr_chunks = 0;
@@ -744,9 +837,15 @@ static int simple_buf_alloc(unsigned int shift)
 		return -ENOMEM;
 	simple_chunk_shift = shift;
 	simple_nr_chunks = nr;
+	simple_chunk_folios = LDD3_CAN_MAP_FOLIO_PMD && shift == PMD_SHIFT;
 
 	for (i = 0; i < nr; i++) {
-		simple_chunks[i] = alloc_pages_exact(simple_chunk_len(i), gfp);
+		if (simple_chunk_is_folio(i))
+			simple_chunks[i] = (void *)__get_free_pages(gfp | __GFP_COMP,
+								    LDD3_PMD_ORDER);
+		else
+			simple_chunks[i] = alloc_pages_exact(simple_chunk_len(i),
+							     gfp);
 		if (!simple_chunks[i]) {
 			simple_buf_free();
 			return -ENOMEM;
@@ -765,9 +864,12 @@ static int simple_buf_alloc(unsigned int shift)
  * physical ranges for remap_pfn_range() anyway, and few large chunks keep
  * that to few calls. alloc_pages_exact() splits each chunk into order-0
  * pages with their own reference counts, so the fault handler may
- * get_page() any of them. __GFP_ZERO: no stale kernel data reaches user
- * space. __GFP_NORETRY: a large size fails instead of invoking the OOM
- * killer.
+ * get_page() any of them. Where the kernel can map a folio with one PMD
+ * entry (pmd_map.h), a buffer of 2 MiB or more is made of 2 MiB chunks,
+ * each one compound page (__GFP_COMP: a reference on any of its pages is
+ * one on the whole), so that simple_huge_fault() maps it whole. __GFP_ZERO:
+ * no stale kernel data reaches user space. __GFP_NORETRY: a large size
+ * fails instead of invoking the OOM killer.
  *
  * Return: 0 or a negative errno.
  */
@@ -785,7 +887,10 @@ static int __init simple_buf_init(void)
 	simple_size = PAGE_ALIGN(simple_size);
 	simple_region_size = simple_size;
 
-	for (shift = PAGE_SHIFT + get_order(simple_size);; shift--) {
+	shift = PAGE_SHIFT + get_order(simple_size);
+	if (LDD3_CAN_MAP_FOLIO_PMD && simple_size >= PMD_SIZE)
+		shift = PMD_SHIFT;
+	for (;; shift--) {
 		if (!simple_buf_alloc(shift))
 			break;
 		if (shift == PAGE_SHIFT) {

@@ -84,6 +84,48 @@ static void fn##_void(struct vm_fault *vmf, pgoff_t start, pgoff_t end) \
 #endif
 
 /*
+ * 6.16: a driver can map a PMD-sized folio of its own (a compound page of
+ * PMD order, 2 MiB with 4 KiB pages) with one PMD entry, from
+ * vm_ops->huge_fault, with vmf_insert_folio_pmd(). 6.15 added it for
+ * fs-dax; 6.16 stopped marking the entry special, which had hidden the
+ * folio from get_user_pages() (vmsplice, O_DIRECT) and from rmap (the fix
+ * went to 6.15.y too, whose releases this header cannot tell apart).
+ * Before, a driver had only vmf_insert_pfn_pmd(), whose entry is special
+ * (6.12+) or a devmap one: no struct page for get_user_pages(). So the
+ * huge_fault signature change of 6.5 (enum page_entry_size, then an
+ * order) never matters here: the drivers set .huge_fault only where it
+ * takes an order. The VMA must be neither VM_PFNMAP nor VM_MIXEDMAP:
+ * splitting a PMD (munmap, mprotect or mremap of part of it) drops the
+ * folio's reference only in an ordinary VMA (__split_huge_pmd_locked(),
+ * 6.16 to 7.3). Where this is missing, ldd3_huge_fault(fn) and
+ * ldd3_get_unmapped_area are NULL and ldd3_insert_folio_pmd() falls back
+ * to 4 KiB pages.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0) && \
+	defined(CONFIG_TRANSPARENT_HUGEPAGE)
+#include <linux/huge_mm.h>
+#define LDD3_CAN_MAP_FOLIO_PMD		true
+#define ldd3_huge_fault(fn)		(fn)
+#define ldd3_get_unmapped_area		thp_get_unmapped_area
+
+static inline vm_fault_t ldd3_insert_folio_pmd(struct vm_fault *vmf,
+					       struct page *head, bool write)
+{
+	return vmf_insert_folio_pmd(vmf, page_folio(head), write);
+}
+#else
+#define LDD3_CAN_MAP_FOLIO_PMD		false
+#define ldd3_huge_fault(fn)		NULL
+#define ldd3_get_unmapped_area		NULL
+
+static inline vm_fault_t ldd3_insert_folio_pmd(struct vm_fault *vmf,
+					       struct page *head, bool write)
+{
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
+/*
  * 7.1 completed f_op->mmap_prepare, the method the kernel now recommends
  * (.mmap is deprecated there; the two are exclusive). It describes the new
  * mapping in a struct vm_area_desc before the VMA exists, may ask the core

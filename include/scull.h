@@ -33,12 +33,16 @@
  * @page: the struct page holding page @index (0 .. (1 << order) - 1) of the
  *	quantum; called once per page when the quantum is allocated (the
  *	core keeps the answers for the fault path)
+ * @folio_quanta: a quantum is one folio (a compound page); at PMD order
+ *	(9 with 4 KiB pages) the core maps it with one PMD entry where the
+ *	kernel can (pmd_map.h)
  */
 struct scull_mem_ops {
 	const char *name;
 	void *(*alloc)(unsigned int order);
 	void (*free)(void *quantum, unsigned int order);
 	struct page *(*page)(void *quantum, unsigned long index);
+	bool folio_quanta;
 };
 
 /**
@@ -93,6 +97,8 @@ static const struct file_operations name = {				\
 	.unlocked_ioctl = scull_ioctl,					\
 	.compat_ioctl = compat_ptr_ioctl,				\
 	LDD3_MMAP_OP(scull_mmap, scull_mmap_prepare),			\
+	/* An address where a 2 MiB quantum can take a PMD entry. */	\
+	.get_unmapped_area = ldd3_get_unmapped_area,			\
 	/* RAM: nothing to write back; msync(MS_SYNC) and fsync() succeed */ \
 	.fsync = noop_fsync,						\
 	.open = scull_open,						\

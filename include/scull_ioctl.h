@@ -29,7 +29,7 @@
 #include <linux/ioctl.h>
 
 /* Accepted ranges of order and qset. */
-#define SCULL_ORDER_MAX		8
+#define SCULL_ORDER_MAX		9
 #define SCULL_QSET_MIN		1
 #define SCULL_QSET_MAX		65536
 
