@@ -2,9 +2,10 @@
 /*
  * mmap_bench - what a page of each mapping driver costs
  *
- * For /dev/simpler, /dev/simplen, /dev/scullp0 and /dev/scullv0, and for two
- * references the kernel itself provides, anonymous memory and a memfd (a
- * tmpfs file: a page cache lookup), in one run and side by side:
+ * For /dev/simpler, /dev/simplen, /dev/scullp0, /dev/scullv0 and /dev/scullp1
+ * at order 9 (2 MiB quanta, mapped with PMD entries where the kernel can),
+ * and for two references the kernel itself provides, anonymous memory and a
+ * memfd (a tmpfs file: a page cache lookup), in one run and side by side:
  *  - mmap() + the first read of every page of SIZE bytes, per page, and the
  *    minor faults it took (getrusage: an exact count, not a timing);
  *  - the same with a first write to every page;
@@ -102,8 +103,9 @@ static void usage(FILE *f)
 {
 	fputs("Usage: mmap_bench [OPTION]...\n"
 	      "Measure mmap + first touch, faults, re-read and read() of\n"
-	      "/dev/simpler, /dev/simplen, /dev/scullp0, /dev/scullv0, anonymous\n"
-	      "memory and a memfd, then the scaling of scull with device size.\n"
+	      "/dev/simpler, /dev/simplen, /dev/scullp0, /dev/scullv0, /dev/scullp1\n"
+	      "at order 9, anonymous memory and a memfd, then the scaling of scull\n"
+	      "with device size.\n"
 	      "Run as root with simple.ko (size >= SIZE), scullp.ko and scullv.ko\n"
 	      "loaded.\n"
 	      "\n"
@@ -233,13 +235,16 @@ static int make_rows(struct row *rows)
 	static const struct {
 		const char *name;
 		enum target_kind kind;
+		int order;
 	} list[] = {
-		{ "memfd", TARGET_MEMFD },
-		{ "anon", TARGET_ANON },
-		{ "simpler", TARGET_SIMPLE },
-		{ "simplen", TARGET_SIMPLE },
-		{ "scullp0", TARGET_SCULL },
-		{ "scullv0", TARGET_SCULL },
+		{ "memfd", TARGET_MEMFD, -1 },
+		{ "anon", TARGET_ANON, -1 },
+		{ "simpler", TARGET_SIMPLE, -1 },
+		{ "simplen", TARGET_SIMPLE, -1 },
+		{ "scullp0", TARGET_SCULL, -1 },
+		{ "scullv0", TARGET_SCULL, -1 },
+		/* 2 MiB quanta: one PMD each where the kernel can map them. */
+		{ "scullp1", TARGET_SCULL, 9 },
 	};
 	size_t i;
 	int n = 0, fa;
@@ -253,6 +258,7 @@ static int make_rows(struct row *rows)
 			t->kind = list[i].kind;
 			t->fd = -1;
 			t->fault_around = -1;
+			t->order = list[i].order;
 			if (t->kind == TARGET_SIMPLE || t->kind == TARGET_SCULL)
 				snprintf(t->path, sizeof(t->path), "/dev/%s",
 					 t->name);
@@ -335,8 +341,9 @@ static void print_table(const struct row *rows, int n)
 	       opt.size >> 20, opt.size / page, opt.runs,
 	       opt.runs > 1 ? "s" : "");
 	printf("x memfd: the figure divided by memfd's (ns/page: lower is better, MB/s: higher)\n");
-	printf("faults: minor faults for all %zu pages (getrusage, exact); fa: fault_around of simple or scull_core\n\n",
+	printf("faults: minor faults for all %zu pages (getrusage, exact); fa: fault_around of simple or scull_core\n",
 	       opt.size / page);
+	printf("scullp1: scullp at order 9, 2 MiB quanta (the others: their defaults)\n\n");
 	printf("%-8s %2s | %-26s | %-26s | %-14s | %-14s\n", "", "",
 	       "mmap + read every page", "mmap + write every page",
 	       "re-read mapped", "read()");
@@ -425,9 +432,10 @@ static int bench_table(void)
 	fflush(stdout);
 	ret = 0;
 out:
+	/* A device given an order gets its own back (bench_scale() uses it). */
 	for (i = n - 1; i >= 0; i--)
 		if (i == 0 || strcmp(rows[i].t.name, rows[i - 1].t.name) != 0)
-			target_close(&rows[i].t, false);
+			target_close(&rows[i].t, rows[i].t.order >= 0);
 	free(buf);
 	return ret;
 }
@@ -447,6 +455,7 @@ static int bench_scale(const char *module)
 			 s + 1);
 		t[s].kind = TARGET_SCULL;
 		t[s].fd = -1;
+		t[s].order = -1;
 	}
 	order = target_order(&t[0]);
 	if (order < 0)

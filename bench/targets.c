@@ -61,7 +61,10 @@ static int write_all(const struct target *t, int fd, size_t size)
 	return 0;
 }
 
-/* Empty a scull device (a write-only open truncates it), set its qset. */
+/*
+ * Empty a scull device (a write-only open truncates it), set its qset and,
+ * if the target names one, its order.
+ */
 static int scull_refill(struct target *t, size_t size, int qset)
 {
 	int fd = open(t->path, O_WRONLY);
@@ -74,6 +77,13 @@ static int scull_refill(struct target *t, size_t size, int qset)
 	if (qset > 0 && ioctl(fd, SCULLP_IOCTQSET, (unsigned long)qset) < 0) {
 		fprintf(stderr, "mmap_bench: set qset %d of %s: %s\n",
 			qset, t->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (t->order >= 0 &&
+	    ioctl(fd, SCULLP_IOCTORDER, (unsigned long)t->order) < 0) {
+		fprintf(stderr, "mmap_bench: set order %d of %s: %s\n",
+			t->order, t->path, strerror(errno));
 		close(fd);
 		return -1;
 	}

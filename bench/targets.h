@@ -20,6 +20,7 @@ struct target {
 	char path[64];		/* device node; empty for anon and memfd */
 	enum target_kind kind;
 	int fault_around;	/* scull, simplen: 1 or 0; others: -1 */
+	int order;		/* scull: order set when filled; -1: keep */
 	int fd;			/* -1 for anon */
 };
 

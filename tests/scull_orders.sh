@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Load scullp and scullv with each scullp_order / scullv_order 0..4 and
+# Load scullp and scullv with each scullp_order / scullv_order 0..4 and 9
+# (the largest: 2 MiB quanta, PMD-mapped where the kernel can) and
 # check, with tests/bin/scull_pages, that every page of their multi-page
 # quanta maps the right bytes (single-page faults and fault-around, reads
 # and writes) and that unwritten memory is zero. Leaves the modules loaded
@@ -18,7 +19,7 @@ reload() {
 	insmod scullp.ko "$@" && insmod scullv.ko "${@//scullp_/scullv_}"
 }
 
-for order in 0 1 2 3 4; do
+for order in 0 1 2 3 4 9; do
 	check "scullp and scullv load with order $order" \
 		reload "scullp_order=$order"
 	check "/proc/scullpmem shows order $order" \
@@ -35,8 +36,8 @@ done
 
 rmmod scullv
 rmmod scullp
-check_fails "scullp_order=9 (above the limit) is refused at load time" \
-	insmod scullp.ko scullp_order=9
+check_fails "scullp_order=10 (above the limit) is refused at load time" \
+	insmod scullp.ko scullp_order=10
 check_fails "scullv_qset=0 is refused at load time" \
 	insmod scullv.ko scullv_qset=0
 check "scullp loads again with its defaults" insmod scullp.ko
