@@ -806,10 +806,7 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 	    ((vmf->flags & FAULT_FLAG_WRITE) || pmd_none(*vmf->pmd)) &&
 	    scull_fault_around(vmf))
 		return VM_FAULT_NOPAGE;
-	/* The core drops this reference when it unmaps the page. */
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return ldd3_fault_page(vmf, page);
 }
 
 /**
@@ -847,6 +844,13 @@ static vm_fault_t __maybe_unused scull_huge_fault(struct vm_fault *vmf,
 				     vmf->flags & FAULT_FLAG_WRITE);
 }
 
+/* Are the quanta of @dev folios of PMD order (ldd3_fault_page())? */
+static bool scull_pmd_quanta(const struct scull_dev *dev)
+{
+	return dev->drv->ops->folio_quanta &&
+	       READ_ONCE(dev->order) >= LDD3_PMD_ORDER;
+}
+
 /*
  * May a new mapping take PMD entries? If its quanta are folios of PMD
  * order and it holds one at an aligned address. Such a mapping is not
@@ -856,8 +860,7 @@ static vm_fault_t __maybe_unused scull_huge_fault(struct vm_fault *vmf,
 static bool scull_huge_vma(const struct scull_dev *dev, unsigned long start,
 			   unsigned long end, pgoff_t pgoff)
 {
-	return fault_around && dev->drv->ops->folio_quanta &&
-	       READ_ONCE(dev->order) == LDD3_PMD_ORDER &&
+	return fault_around && scull_pmd_quanta(dev) &&
 	       ldd3_vma_holds_pmd(start, end, pgoff);
 }
 
@@ -893,8 +896,9 @@ static const struct vm_operations_struct scull_vm_ops_around = {
  * scullp allocates compound pages, so get_page() on any page of a quantum
  * is valid. With fault_around the VMA is VM_MIXEDMAP, which
  * vm_insert_pages() from the fault path needs, unless it can take PMD
- * entries (scull_huge_vma()); vm flags may only change now, before the
- * VMA is live. The .mmap method of kernels before 7.1.
+ * entries (scull_huge_vma()); so is every VMA of 2 MiB quanta, for
+ * ldd3_fault_page(). vm flags may only change now, before the VMA is
+ * live. The .mmap method of kernels before 7.1.
  * Return: 0.
  */
 int scull_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -906,6 +910,8 @@ int scull_mmap(struct file *filp, struct vm_area_struct *vma)
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 		vma->vm_ops = &scull_vm_ops_around;
 	} else {
+		if (scull_pmd_quanta(filp->private_data))
+			ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 		vma->vm_ops = &scull_vm_ops;
 	}
 	vma->vm_private_data = filp->private_data;
@@ -963,6 +969,8 @@ int scull_mmap_prepare(struct vm_area_desc *desc)
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 		desc->vm_ops = &scull_prepared_vm_ops_around;
 	} else {
+		if (scull_pmd_quanta(desc->file->private_data))
+			vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 		desc->vm_ops = &scull_prepared_vm_ops;
 	}
 	return 0;

@@ -317,9 +317,10 @@ static bool simple_fault_around(struct vm_fault *vmf)
  * RAM buffer: hand the page to the core in vmf->page with a reference of
  * its own, which the core drops at unmap (the book's nopage contract). The
  * core then also handles MAP_PRIVATE: a write copies the page into an
- * anonymous one, so private writes never reach the buffer. In a
- * fault-around mapping (VM_MIXEDMAP) a read fault, or a write fault in a
- * shared mapping, maps its neighbours too.
+ * anonymous one, so private writes never reach the buffer (ldd3_fault_page()
+ * maps a page of a 2 MiB folio itself instead, in a VM_MIXEDMAP mapping).
+ * In a fault-around mapping (VM_MIXEDMAP) a read fault, or a write fault
+ * in a shared mapping, maps its neighbours too.
  * Device window: there is no struct page, which is why the book says nopage
  * cannot map PCI memory; vmf_insert_pfn() installs the PTE itself.
  * Offsets past the region (a mapping grown with mremap) get SIGBUS, where
@@ -342,9 +343,7 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 	    simple_fault_around(vmf))
 		return VM_FAULT_NOPAGE;
 	page = simple_buf_page(vmf->pgoff);
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return ldd3_fault_page(vmf, page);
 }
 
 /**
@@ -540,7 +539,7 @@ static int __maybe_unused simple_fault_mmap(struct file *filp,
 	} else if (simple_huge_vma(vma->vm_start, vma->vm_end,
 				   vma->vm_pgoff)) {
 		ops = &simple_huge_vm_ops;
-	} else if (fault_around) {
+	} else if (fault_around || simple_chunk_folios) {
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 	}
 	vma->vm_ops = ops;
@@ -633,7 +632,7 @@ static int simple_fault_mmap_prepare(struct vm_area_desc *desc)
 	} else if (simple_huge_vma(desc->start, desc->end, desc->pgoff)) {
 		desc->vm_ops = &simple_huge_prepared_vm_ops;
 		return 0;
-	} else if (fault_around) {
+	} else if (fault_around || simple_chunk_folios) {
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 	}
 	desc->vm_ops = &simple_fault_prepared_vm_ops;

@@ -83,4 +83,50 @@ static inline bool ldd3_pmd_fault_block(const struct vm_fault *vmf,
 	return true;
 }
 
+/* Is @page part of a folio the core could map with a PMD entry? */
+static inline bool ldd3_page_in_pmd_folio(struct page *page)
+{
+	return compound_order(compound_head(page)) >= LDD3_PMD_ORDER;
+}
+
+/**
+ * ldd3_fault_page() - finish a 4 KiB fault with one page of the device
+ * @vmf: the fault
+ * @page: the page at vmf->pgoff
+ *
+ * The book's way: hand the page to the core in vmf->page with a reference
+ * of its own, which the core drops at unmap (for a private write the core
+ * maps a copy instead). But given a page of a PMD-sized folio in a
+ * suitably aligned VMA, kernels up to 6.15 map the whole folio with a PMD
+ * (do_set_pmd(), the page cache's path), past the device's end if the
+ * folio goes there, and in a VM_MIXEDMAP VMA they then split or unmap that
+ * PMD without dropping its reference (the folio leaks). So in such a VMA
+ * the page is mapped here, with vm_insert_page(), using the mapping's own
+ * protection: a shared write the core must see (soft-dirty) then takes a
+ * second fault, which makes the entry writable. The caller makes every
+ * VMA of a device with such folios VM_MIXEDMAP, unless it maps PMDs
+ * itself (pmd_map.h).
+ * Return: 0 with vmf->page set, VM_FAULT_NOPAGE, or VM_FAULT_OOM.
+ */
+static inline vm_fault_t ldd3_fault_page(struct vm_fault *vmf,
+					 struct page *page)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	bool cow = (vmf->flags & FAULT_FLAG_WRITE) &&
+		   !(vma->vm_flags & VM_SHARED);
+	int err;
+
+	if (!cow && (vma->vm_flags & VM_MIXEDMAP) &&
+	    ldd3_page_in_pmd_folio(page)) {
+		err = vm_insert_page(vma, vmf->address & PAGE_MASK, page);
+		/* -EBUSY: another thread mapped it first. */
+		if (!err || err == -EBUSY)
+			return VM_FAULT_NOPAGE;
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	}
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
 #endif /* LDD3_PMD_MAP_H */
