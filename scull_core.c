@@ -796,13 +796,13 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	/*
-	 * VM_MIXEDMAP marks a fault-around mapping, and is what allows
-	 * vm_insert_pages() here. A write fault in a shared mapping maps
-	 * its window writable (->map_pages only sees read faults); a read
-	 * fault gets here when ->map_pages left it alone because the PMD
-	 * was empty.
+	 * A fault-around mapping (its ->map_pages) is VM_MIXEDMAP, which
+	 * allows vm_insert_pages() here. A write fault in a shared mapping
+	 * maps its window writable (->map_pages only sees read faults); a
+	 * read fault gets here when ->map_pages left it alone because the
+	 * PMD was empty.
 	 */
-	if ((vmf->vma->vm_flags & VM_MIXEDMAP) && ldd3_fault_around_ok(vmf) &&
+	if (vmf->vma->vm_ops->map_pages && ldd3_fault_around_ok(vmf) &&
 	    ((vmf->flags & FAULT_FLAG_WRITE) || pmd_none(*vmf->pmd)) &&
 	    scull_fault_around(vmf))
 		return VM_FAULT_NOPAGE;

@@ -319,8 +319,6 @@ static bool simple_fault_around(struct vm_fault *vmf)
  * core then also handles MAP_PRIVATE: a write copies the page into an
  * anonymous one, so private writes never reach the buffer (ldd3_fault_page()
  * maps a page of a 2 MiB folio itself instead, in a VM_MIXEDMAP mapping).
- * In a fault-around mapping (VM_MIXEDMAP) a read fault, or a write fault
- * in a shared mapping, maps its neighbours too.
  * Device window: there is no struct page, which is why the book says nopage
  * cannot map PCI memory; vmf_insert_pfn() installs the PTE itself.
  * Offsets past the region (a mapping grown with mremap) get SIGBUS, where
@@ -339,11 +337,25 @@ static vm_fault_t simple_vma_fault(struct vm_fault *vmf)
 		return vmf_insert_pfn(vmf->vma, vmf->address,
 				      PHYS_PFN(phys_start) + vmf->pgoff);
 
-	if ((vmf->vma->vm_flags & VM_MIXEDMAP) && ldd3_fault_around_ok(vmf) &&
-	    simple_fault_around(vmf))
-		return VM_FAULT_NOPAGE;
 	page = simple_buf_page(vmf->pgoff);
 	return ldd3_fault_page(vmf, page);
+}
+
+/**
+ * simple_around_fault - the fault handler of a fault-around mapping
+ * @vmf: a fault in a mapping of the RAM buffer made with fault_around=1
+ *
+ * A read fault, or a write fault in a shared mapping, maps the window
+ * around it (simple_fault_around()); anything else, one page
+ * (simple_vma_fault()).
+ * Return: VM_FAULT_NOPAGE, or what simple_vma_fault() returns.
+ */
+static vm_fault_t simple_around_fault(struct vm_fault *vmf)
+{
+	if (vmf->pgoff < simple_region_size >> PAGE_SHIFT &&
+	    ldd3_fault_around_ok(vmf) && simple_fault_around(vmf))
+		return VM_FAULT_NOPAGE;
+	return simple_vma_fault(vmf);
 }
 
 /**
@@ -402,6 +414,12 @@ static const struct vm_operations_struct simple_fault_vm_ops = {
 	.fault = simple_vma_fault,
 	/* Used on the device window only: RAM pages have a struct page. */
 	.access = simple_vma_access,
+};
+
+static const struct vm_operations_struct simple_around_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.fault = simple_around_fault,
 };
 
 static const struct vm_operations_struct simple_huge_vm_ops = {
@@ -539,7 +557,11 @@ static int __maybe_unused simple_fault_mmap(struct file *filp,
 	} else if (simple_huge_vma(vma->vm_start, vma->vm_end,
 				   vma->vm_pgoff)) {
 		ops = &simple_huge_vm_ops;
-	} else if (fault_around || simple_chunk_folios) {
+	} else if (fault_around) {
+		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
+		ops = &simple_around_vm_ops;
+	} else if (simple_chunk_folios) {
+		/* For ldd3_fault_page(). */
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 	}
 	vma->vm_ops = ops;
@@ -578,6 +600,13 @@ static const struct vm_operations_struct simple_fault_prepared_vm_ops = {
 	.close = simple_vma_close,
 	.fault = simple_vma_fault,
 	.access = simple_vma_access,
+	.mapped = simple_vma_mapped,
+};
+
+static const struct vm_operations_struct simple_around_prepared_vm_ops = {
+	.open = simple_vma_open,
+	.close = simple_vma_close,
+	.fault = simple_around_fault,
 	.mapped = simple_vma_mapped,
 };
 
@@ -632,7 +661,12 @@ static int simple_fault_mmap_prepare(struct vm_area_desc *desc)
 	} else if (simple_huge_vma(desc->start, desc->end, desc->pgoff)) {
 		desc->vm_ops = &simple_huge_prepared_vm_ops;
 		return 0;
-	} else if (fault_around || simple_chunk_folios) {
+	} else if (fault_around) {
+		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
+		desc->vm_ops = &simple_around_prepared_vm_ops;
+		return 0;
+	} else if (simple_chunk_folios) {
+		/* For ldd3_fault_page(). */
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 	}
 	desc->vm_ops = &simple_fault_prepared_vm_ops;
