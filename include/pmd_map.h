@@ -24,7 +24,7 @@
 
 /* Pages per PMD entry: 512 with 4 KiB pages. */
 #define LDD3_PMD_ORDER		(PMD_SHIFT - PAGE_SHIFT)
-#define LDD3_PMD_PAGES		(1UL << LDD3_PMD_ORDER)
+#define LDD3_PMD_PAGES		BIT(LDD3_PMD_ORDER)
 
 /**
  * ldd3_vma_holds_pmd() - could a new mapping hold a PMD entry?

@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,10 +32,10 @@
 #include "scull_ioctl.h"
 #include "scull_test.h"
 
-#define PMD (2UL << 20)
+#define PMD (2L << 20)
 #define BLOCKS 4
 /* The data: 4 whole blocks and a ragged end of 16 pages. */
-#define TAIL (64UL << 10)
+#define TAIL (64L << 10)
 #define LEN (BLOCKS * PMD + TAIL)
 #define PM_SOFT_DIRTY (1ULL << 55)
 
@@ -81,10 +80,9 @@ static int run(const char *cmd)
 }
 
 /* The value of a module parameter, or 0 if it cannot be read. */
-static unsigned long param(const char *module, const char *name)
+static long param(const char *module, const char *name)
 {
-	char path[128];
-	unsigned long v = 0;
+	char path[128], buf[32] = "";
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
@@ -92,10 +90,10 @@ static unsigned long param(const char *module, const char *name)
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	if (fscanf(f, "%lu", &v) != 1)
-		v = 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
 	fclose(f);
-	return v;
+	return strtol(buf, NULL, 10);
 }
 
 /* Does the THP policy let file mappings with ->huge_fault take PMDs? */
@@ -137,14 +135,15 @@ static int fault_around(const char *module, const char *on)
 
 FIXTURE_SETUP(huge)
 {
-	char cmd[512];
 	const char *root = getenv("LDD3_ROOT");
 
 	self->page = sysconf(_SC_PAGESIZE);
 	if (!variant->scull && param("simple", "size") < LEN) {
+		char cmd[512];
+
 		ASSERT_NE(NULL, root) TH_LOG("LDD3_ROOT is not set");
 		snprintf(cmd, sizeof(cmd),
-			 "rmmod simple && insmod %s/simple.ko size=%lu", root,
+			 "rmmod simple && insmod %s/simple.ko size=%ld", root,
 			 LEN);
 		ASSERT_EQ(0, run(cmd)) TH_LOG("%s failed", cmd);
 	}
@@ -196,15 +195,21 @@ static long smaps_kb(const void *addr, const char *field)
 	bool in = !addr;
 	char line[256];
 	long kb = -1;
-	uintptr_t lo, hi;
+	unsigned long long lo, hi, at = (uintptr_t)addr;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (addr && sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo,
-				   &hi) == 2) {
-			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-			continue;
+		char *end;
+
+		/* A VMA's first line: "lo-hi perms ...". */
+		lo = strtoull(line, &end, 16);
+		if (addr && *end == '-') {
+			hi = strtoull(end + 1, &end, 16);
+			if (*end == ' ') {
+				in = at >= lo && at < hi;
+				continue;
+			}
 		}
 		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
 			kb = strtol(line + flen + 1, NULL, 10);
