@@ -195,17 +195,18 @@ static long smaps_kb(const void *addr, const char *field)
 	bool in = !addr;
 	char line[256];
 	long kb = -1;
-	unsigned long long lo, hi, at = (uintptr_t)addr;
+	unsigned long long at = (uintptr_t)addr;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *end;
-
 		/* A VMA's first line: "lo-hi perms ...". */
-		lo = strtoull(line, &end, 16);
+		unsigned long long lo = strtoull(line, &end, 16);
+
 		if (addr && *end == '-') {
-			hi = strtoull(end + 1, &end, 16);
+			unsigned long long hi = strtoull(end + 1, &end, 16);
+
 			if (*end == ' ') {
 				in = at >= lo && at < hi;
 				continue;
