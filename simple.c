@@ -560,9 +560,6 @@ static int __maybe_unused simple_fault_mmap(struct file *filp,
 	} else if (fault_around) {
 		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 		ops = &simple_around_vm_ops;
-	} else if (simple_chunk_folios) {
-		/* For ldd3_fault_page(). */
-		ldd3_vm_flags_set(vma, VM_MIXEDMAP);
 	}
 	vma->vm_ops = ops;
 	vma->vm_private_data = filp->private_data;
@@ -665,9 +662,6 @@ static int simple_fault_mmap_prepare(struct vm_area_desc *desc)
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 		desc->vm_ops = &simple_around_prepared_vm_ops;
 		return 0;
-	} else if (simple_chunk_folios) {
-		/* For ldd3_fault_page(). */
-		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 	}
 	desc->vm_ops = &simple_fault_prepared_vm_ops;
 	return 0;

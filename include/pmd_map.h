@@ -103,20 +103,22 @@ static inline bool ldd3_page_in_pmd_folio(struct page *page)
  * PMD without dropping its reference (the folio leaks). So in such a VMA
  * the page is mapped here, with vm_insert_page(), using the mapping's own
  * protection: a shared write the core must see (soft-dirty) then takes a
- * second fault, which makes the entry writable. The caller makes every
- * VMA of a device with such folios VM_MIXEDMAP, unless it maps PMDs
- * itself (pmd_map.h).
+ * second fault, which makes the entry writable. scull makes every VMA of
+ * 2 MiB quanta VM_MIXEDMAP, unless it maps PMDs itself: a quantum may
+ * reach past the device's end. simple's folios never do; a VMA of them
+ * that is neither (fault_around=0) may get a PMD from the core, which it
+ * then handles right.
  * Return: 0 with vmf->page set, VM_FAULT_NOPAGE, or VM_FAULT_OOM.
  */
 static inline vm_fault_t ldd3_fault_page(struct vm_fault *vmf,
 					 struct page *page)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	bool cow = (vmf->flags & FAULT_FLAG_WRITE) &&
-		   !(vma->vm_flags & VM_SHARED);
+	bool cow;
 	int err;
 
-	if (!cow && (vma->vm_flags & VM_MIXEDMAP) &&
+	cow = (vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED);
+	if ((vma->vm_flags & VM_MIXEDMAP) && !cow &&
 	    ldd3_page_in_pmd_folio(page)) {
 		err = vm_insert_page(vma, vmf->address & PAGE_MASK, page);
 		/* -EBUSY: another thread mapped it first. */
