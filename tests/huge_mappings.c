@@ -9,8 +9,8 @@
  * splitting by munmap, mprotect and mremap (move and shrink), fork,
  * MADV_DONTNEED, get_user_pages (vmsplice, /proc/PID/mem), private
  * mappings (a write copies one page), soft-dirty tracking, scull's
- * truncating open, fault_around=0, and scullv (vmalloc memory is not
- * physically contiguous: never a PMD).
+ * truncating open, fault_around=0, the THP policy, and scullv (vmalloc
+ * memory is not physically contiguous: never a PMD).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,12 +38,14 @@
 #define TAIL (64L << 10)
 #define LEN (BLOCKS * PMD + TAIL)
 #define PM_SOFT_DIRTY (1ULL << 55)
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 FIXTURE(huge) {
 	int fd;
 	long page;
 	bool expect_pmd;	/* this node on this kernel maps with PMDs */
 	long pmd_base;		/* the machine's FilePmdMapped before */
+	char thp[16];		/* the THP policy before, put back after */
 };
 
 FIXTURE_VARIANT(huge) {
@@ -96,20 +98,6 @@ static long param(const char *module, const char *name)
 	return strtol(buf, NULL, 10);
 }
 
-/* Does the THP policy let file mappings with ->huge_fault take PMDs? */
-static bool thp_always(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return strstr(buf, "[always]") != NULL;
-}
-
 /* Page @i of the data holds its index in its first 8 bytes. */
 static int write_pattern(int fd, long page)
 {
@@ -127,6 +115,37 @@ static int write_pattern(int fd, long page)
 }
 
 static long smaps_kb(const void *addr, const char *field);
+
+/* Set the THP policy ("always", "madvise" or "never"). */
+static int thp_policy(const char *v)
+{
+	FILE *f = fopen(THP_ENABLED, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(v, f) < 0 ? -1 : 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* The THP policy in force: the word in brackets of "always [madvise] never". */
+static void thp_policy_now(char *buf, size_t n)
+{
+	char line[128] = "", *l, *r = NULL;
+	FILE *f = fopen(THP_ENABLED, "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	l = strchr(line, '[');
+	if (l)
+		r = strchr(l, ']');
+	if (r)
+		*r = '\0';
+	snprintf(buf, n, "%s", r ? l + 1 : "");
+}
 
 static int fault_around(const char *module, const char *on)
 {
@@ -156,8 +175,10 @@ FIXTURE_SETUP(huge)
 			TH_LOG("order 9: %s", strerror(errno));
 	ASSERT_EQ(0, write_pattern(self->fd, self->page));
 	ASSERT_EQ(0, fault_around(variant->module, "1"));
+	thp_policy_now(self->thp, sizeof(self->thp));
+	/* Debian's policy; the core offers ->huge_fault under it. */
 	self->expect_pmd = variant->folios && kernel_at_least(6, 16) &&
-			   thp_always();
+			   strcmp(self->thp, "always") == 0;
 	self->pmd_base = smaps_kb(NULL, "FilePmdMapped");
 	TH_LOG("%s: PMD mappings %s", variant->node,
 	       self->expect_pmd ? "expected" : "not expected (4 KiB fallback)");
@@ -165,6 +186,8 @@ FIXTURE_SETUP(huge)
 
 FIXTURE_TEARDOWN(huge)
 {
+	if (self->thp[0])
+		thp_policy(self->thp);
 	fault_around(variant->module, "1");
 	close(self->fd);
 	if (variant->scull) {
@@ -717,6 +740,37 @@ TEST_F(huge, fault_around_off_maps_pages)
 		EXPECT_EQ(SIGBUS, touch_in_child(map + LEN, false));
 	ASSERT_EQ(0, munmap(map, len));
 	EXPECT_EQ(self->pmd_base, smaps_kb(NULL, "FilePmdMapped"));
+}
+
+/*
+ * The core offers ->huge_fault only where the THP policy allows: "never"
+ * maps 4 KiB pages; "madvise" maps PMDs after MADV_HUGEPAGE only.
+ */
+TEST_F(huge, thp_policy_is_honoured)
+{
+	const long p = self->page, n = BLOCKS * PMD / p;
+	uint8_t *map;
+
+	ASSERT_EQ(0, thp_policy("never"))
+		TH_LOG("cannot set the THP policy: %s", strerror(errno));
+	map = map_dev(self->fd, LEN, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(NULL, map);
+	touch_pages(map, p, 0, n, false, 0);
+	EXPECT_EQ(0, pmd_kb(map));
+	EXPECT_EQ(0, bad_pages(map, p, 0, n));
+	ASSERT_EQ(0, munmap(map, LEN));
+
+	ASSERT_EQ(0, thp_policy("madvise"));
+	map = map_dev(self->fd, LEN, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(NULL, map);
+	touch_pages(map, p, 0, PMD / p, false, 0);
+	ASSERT_EQ(0, madvise(map + PMD, LEN - PMD, MADV_HUGEPAGE))
+		TH_LOG("MADV_HUGEPAGE: %s", strerror(errno));
+	touch_pages(map, p, PMD / p, n - PMD / p, false, 0);
+	EXPECT_EQ(0, pmd_kb(map));
+	EXPECT_EQ(want_kb(self, BLOCKS - 1), pmd_kb(map + PMD));
+	EXPECT_EQ(0, bad_pages(map, p, 0, n));
+	ASSERT_EQ(0, munmap(map, LEN));
 }
 
 TEST_HARNESS_MAIN
