@@ -796,13 +796,14 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	/*
-	 * A fault-around mapping (its ->map_pages) is VM_MIXEDMAP, which
-	 * allows vm_insert_pages() here. A write fault in a shared mapping
-	 * maps its window writable (->map_pages only sees read faults); a
-	 * read fault gets here when ->map_pages left it alone because the
-	 * PMD was empty.
+	 * A fault-around mapping (one with ->map_pages) is VM_MIXEDMAP,
+	 * which allows vm_insert_pages() here; so is any mapping of 2 MiB
+	 * quanta. A write fault in a shared mapping maps its window writable
+	 * (->map_pages only sees read faults); a read fault gets here when
+	 * ->map_pages left it alone because the PMD was empty.
 	 */
-	if (vmf->vma->vm_ops->map_pages && ldd3_fault_around_ok(vmf) &&
+	if ((vmf->vma->vm_flags & VM_MIXEDMAP) &&
+	    vmf->vma->vm_ops->map_pages && ldd3_fault_around_ok(vmf) &&
 	    ((vmf->flags & FAULT_FLAG_WRITE) || pmd_none(*vmf->pmd)) &&
 	    scull_fault_around(vmf))
 		return VM_FAULT_NOPAGE;
