@@ -37,7 +37,6 @@
 /* The data: 4 whole blocks and a ragged end of 16 pages. */
 #define TAIL (64L << 10)
 #define LEN (BLOCKS * PMD + TAIL)
-#define PM_SOFT_DIRTY (1ULL << 55)
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 FIXTURE(huge) {
@@ -119,13 +118,7 @@ static long smaps_kb(const void *addr, const char *field);
 /* Set the THP policy ("always", "madvise" or "never"). */
 static int thp_policy(const char *v)
 {
-	FILE *f = fopen(THP_ENABLED, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(v, f) < 0 ? -1 : 0;
-	return fclose(f) || ret ? -1 : 0;
+	return write_knob(THP_ENABLED, v);
 }
 
 /* The THP policy in force: the word in brackets of "always [madvise] never". */
@@ -196,14 +189,6 @@ FIXTURE_TEARDOWN(huge)
 		ioctl(self->fd, SCULLP_IOCRESET);
 		close(self->fd);
 	}
-}
-
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
 }
 
 /*
@@ -316,30 +301,6 @@ static long bad_pages(const uint8_t *map, long page, long first, long n)
 		if (mapped_index(map, page, i) != i)
 			bad++;
 	return bad;
-}
-
-/* The byte at device offset @off, through read(). */
-static int dev_byte(int fd, off_t off)
-{
-	uint8_t c;
-
-	return pread(fd, &c, 1, off) == 1 ? c : -1;
-}
-
-/* The pagemap entry of this process for @addr, or 0 if unreadable. */
-static uint64_t pagemap(const void *addr, long page)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)addr / (uintptr_t)page * sizeof(e))) !=
-	    sizeof(e))
-		e = 0;
-	close(fd);
-	return e;
 }
 
 /*
@@ -627,7 +588,6 @@ TEST_F(huge, soft_dirty_tracks_blocks)
 	const long p = self->page;
 	uint8_t *map;
 	long faults;
-	int fd;
 
 	map = map_dev(self->fd, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(NULL, map);
@@ -636,10 +596,7 @@ TEST_F(huge, soft_dirty_tracks_blocks)
 		munmap(map, LEN);
 		SKIP(return, "this kernel has no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY)");
 	}
-	fd = open("/proc/self/clear_refs", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, write(fd, "4", 1));
-	close(fd);
+	ASSERT_EQ(0, clear_soft_dirty());
 	EXPECT_EQ(0, pagemap(map + PMD, p) & PM_SOFT_DIRTY);
 	/*
 	 * clear_refs write-protected this process's stack too: a call that
@@ -665,10 +622,7 @@ TEST_F(huge, soft_dirty_tracks_blocks)
 	 */
 	map = map_dev(self->fd, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(NULL, map);
-	fd = open("/proc/self/clear_refs", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, write(fd, "4", 1));
-	close(fd);
+	ASSERT_EQ(0, clear_soft_dirty());
 	touch_pages(map, p, 0, 0, true, 0);
 	faults = touch_pages(map, p, 2 * PMD / p, 1, true, 3);
 	EXPECT_GE(2, faults);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "module_param.h"
 #include "probe.h"
 #include "scull_test.h"
 #include "scull_ioctl.h"
@@ -389,25 +390,6 @@ TEST_F(dev, user_buffer_mapping_the_device_does_not_deadlock)
 	alarm(0);
 }
 
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-static int write_param(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0 ? -1 : 0;
-	return fclose(f) || ret ? -1 : 0;
-}
-
 #define FAULT_AROUND "/sys/module/scull_core/parameters/fault_around"
 
 /* Read-touch @n pages of a fresh mapping; return the minor faults taken. */
@@ -433,11 +415,11 @@ TEST_F(dev, fault_around_maps_sixteen_pages_per_fault)
 	uint8_t sum = 0;
 
 	ASSERT_EQ(0, fill(self->fd, 0, n * self->page, 10));
-	ASSERT_EQ(0, write_param(FAULT_AROUND, "1"));
+	ASSERT_EQ(0, write_knob(FAULT_AROUND, "1"));
 	on = faults_reading(self->fd, self->page, n, &sum);
-	ASSERT_EQ(0, write_param(FAULT_AROUND, "0"));
+	ASSERT_EQ(0, write_knob(FAULT_AROUND, "0"));
 	off = faults_reading(self->fd, self->page, n, &sum);
-	ASSERT_EQ(0, write_param(FAULT_AROUND, "1"));
+	ASSERT_EQ(0, write_knob(FAULT_AROUND, "1"));
 	TH_LOG("%ld pages read: %ld minor faults with fault-around, %ld without",
 	       n, on, off);
 	/*
@@ -459,7 +441,7 @@ TEST_F(dev, fault_around_respects_holes_and_end)
 	long len, i;
 	uint8_t *map;
 
-	ASSERT_EQ(0, write_param(FAULT_AROUND, "1"));
+	ASSERT_EQ(0, write_knob(FAULT_AROUND, "1"));
 	/* Work at order 0 so that holes fall inside a 16-page window. */
 	ASSERT_EQ(0, set_order(self->fd, 0));
 	q = p;

@@ -27,8 +27,6 @@
 #include "scull_ioctl.h"
 
 #define NPAGES 64
-#define PM_SOFT_DIRTY (1ULL << 55)
-#define PM_PRESENT (1ULL << 63)
 
 FIXTURE(dev) {
 	int fd;
@@ -61,19 +59,6 @@ FIXTURE_VARIANT_ADD(dev, scullv) {
 static int fault_around(const char *module, const char *on)
 {
 	return set_module_param(module, "fault_around", on, NULL, 0);
-}
-
-/* clear_refs 4: clear the soft-dirty bits of this process. */
-static int clear_soft_dirty(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, "4", 1);
-	close(fd);
-	return n == 1 ? 0 : -1;
 }
 
 /* Write @len zero bytes at device offset @off (scull: creates them). */
@@ -110,14 +95,6 @@ FIXTURE_TEARDOWN(dev)
 		close(open(variant->node, O_WRONLY));
 }
 
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
 static uint8_t *map_dev(int fd, long len, int prot, int flags)
 {
 	void *map = mmap(NULL, len, prot, flags, fd, 0);
@@ -133,30 +110,6 @@ static long faults_writing(uint8_t *map, long page, long n, uint8_t v)
 	for (i = 0; i < n; i++)
 		map[i * page] = v;
 	return minflt() - before;
-}
-
-/* The byte at device offset @off, through read(). */
-static int dev_byte(int fd, off_t off)
-{
-	uint8_t c;
-
-	return pread(fd, &c, 1, off) == 1 ? c : -1;
-}
-
-/* The pagemap entry of this process for @addr, or 0 if it cannot be read. */
-static uint64_t pagemap(const void *addr, long page)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)addr / (uintptr_t)page * sizeof(e))) !=
-	    sizeof(e))
-		e = 0;
-	close(fd);
-	return e;
 }
 
 TEST_F(dev, shared_write_maps_the_window)

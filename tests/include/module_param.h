@@ -34,4 +34,16 @@ static inline int set_module_param(const char *module, const char *name,
 	return ret;
 }
 
+/* Write @val to the file @path (a sysfs knob). Return 0 or -1. */
+static inline int write_knob(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
 #endif /* MODULE_PARAM_H */

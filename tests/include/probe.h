@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small probes the test programs share: what one access to a mapping does
- * (it may kill the process, so it runs in a child), which kernel runs, and
- * how many VMAs map a node.
+ * (it may kill the process, so it runs in a child), which kernel runs, how
+ * many VMAs map a node, fault counts, pagemap and soft-dirty bits.
  */
 #ifndef PROBE_H
 #define PROBE_H
 
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,6 +81,55 @@ static inline int maps_vmas(const char *node)
 	}
 	fclose(f);
 	return n;
+}
+
+/* Minor faults of this process so far (getrusage). */
+static inline long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* The byte at offset @off of @fd, through pread(), or -1. */
+static inline int dev_byte(int fd, off_t off)
+{
+	uint8_t c;
+
+	return pread(fd, &c, 1, off) == 1 ? c : -1;
+}
+
+#define PM_SOFT_DIRTY (1ULL << 55)
+#define PM_PRESENT (1ULL << 63)
+
+/* The pagemap entry of this process for @addr, or 0 if it cannot be read. */
+static inline uint64_t pagemap(const void *addr, long page)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e),
+		  (off_t)((uintptr_t)addr / (uintptr_t)page * sizeof(e))) !=
+	    sizeof(e))
+		e = 0;
+	close(fd);
+	return e;
+}
+
+/* clear_refs 4: clear the soft-dirty bits of this process. */
+static inline int clear_soft_dirty(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, "4", 1);
+	close(fd);
+	return n == 1 ? 0 : -1;
 }
 
 #endif /* PROBE_H */
