@@ -248,24 +248,7 @@ static long want_kb(const struct _test_data_huge *self, long blocks)
  */
 static uint8_t *map_dev(int fd, size_t len, int prot, int flags, off_t off)
 {
-	uint8_t *room, *at;
-	void *map;
-
-	room = mmap(NULL, len + PMD, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (room == MAP_FAILED)
-		return NULL;
-	at = (uint8_t *)(((uintptr_t)room + PMD - 1) & ~(PMD - 1));
-	map = mmap(at, len, prot, flags | MAP_FIXED, fd, off);
-	if (map == MAP_FAILED) {
-		munmap(room, len + PMD);
-		return NULL;
-	}
-	if (at > room)
-		munmap(room, at - room);
-	if (room + len + PMD > at + len)
-		munmap(at + len, room + len + PMD - (at + len));
-	return map;
+	return map_aligned(fd, len, prot, flags, off, PMD);
 }
 
 /* The index page @i of @map holds, read from the mapping. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -81,6 +82,34 @@ static inline int maps_vmas(const char *node)
 	}
 	fclose(f);
 	return n;
+}
+
+/*
+ * Map @len bytes of @fd from @off at an address aligned to @align (a power
+ * of two), whatever address the kernel would choose: fault-around windows
+ * and PMD blocks then fall where the test expects. Return NULL on error.
+ */
+static inline uint8_t *map_aligned(int fd, size_t len, int prot, int flags,
+				   off_t off, size_t align)
+{
+	uint8_t *room, *at;
+	void *map;
+
+	room = mmap(NULL, len + align, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (room == MAP_FAILED)
+		return NULL;
+	at = (uint8_t *)(((uintptr_t)room + align - 1) & ~(uintptr_t)(align - 1));
+	map = mmap(at, len, prot, flags | MAP_FIXED, fd, off);
+	if (map == MAP_FAILED) {
+		munmap(room, len + align);
+		return NULL;
+	}
+	if (at > room)
+		munmap(room, at - room);
+	if (room + len + align > at + len)
+		munmap(at + len, room + len + align - (at + len));
+	return map;
 }
 
 /* Minor faults of this process so far (getrusage). */
