@@ -795,19 +795,23 @@ static vm_fault_t scull_vma_fault(struct vm_fault *vmf)
 
 	if (!page)
 		return VM_FAULT_SIGBUS;
-	/*
-	 * A fault-around mapping (one with ->map_pages) is VM_MIXEDMAP,
-	 * which allows vm_insert_pages() here; so is any mapping of 2 MiB
-	 * quanta. A write fault in a shared mapping maps its window writable
-	 * (->map_pages only sees read faults); a read fault gets here when
-	 * ->map_pages left it alone because the PMD was empty.
-	 */
-	if ((vmf->vma->vm_flags & VM_MIXEDMAP) &&
-	    vmf->vma->vm_ops->map_pages && ldd3_fault_around_ok(vmf) &&
+	return ldd3_fault_page(vmf, page);
+}
+
+/*
+ * The fault handler of a fault-around mapping (VM_MIXEDMAP, which allows
+ * vm_insert_pages() here). A write fault in a shared mapping maps its
+ * window writable (->map_pages only sees read faults); a read fault gets
+ * here when ->map_pages left it alone because the PMD was empty. Anything
+ * else, and a page the window did not map, goes to scull_vma_fault().
+ */
+static vm_fault_t scull_around_fault(struct vm_fault *vmf)
+{
+	if (ldd3_fault_around_ok(vmf) &&
 	    ((vmf->flags & FAULT_FLAG_WRITE) || pmd_none(*vmf->pmd)) &&
 	    scull_fault_around(vmf))
 		return VM_FAULT_NOPAGE;
-	return ldd3_fault_page(vmf, page);
+	return scull_vma_fault(vmf);
 }
 
 /**
@@ -883,7 +887,7 @@ static const struct vm_operations_struct scull_vm_ops_huge = {
 static const struct vm_operations_struct scull_vm_ops_around = {
 	.open = scull_vma_open,
 	.close = scull_vma_close,
-	.fault = scull_vma_fault,
+	.fault = scull_around_fault,
 	.map_pages = ldd3_map_pages(scull_map_pages),
 };
 
@@ -956,7 +960,7 @@ static const struct vm_operations_struct scull_prepared_vm_ops_huge = {
 static const struct vm_operations_struct scull_prepared_vm_ops_around = {
 	.open = scull_vma_open,
 	.close = scull_vma_close,
-	.fault = scull_vma_fault,
+	.fault = scull_around_fault,
 	.map_pages = scull_map_pages,
 	.mapped = scull_vma_mapped,
 };

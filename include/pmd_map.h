@@ -114,12 +114,11 @@ static inline vm_fault_t ldd3_fault_page(struct vm_fault *vmf,
 					 struct page *page)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	bool cow;
 	int err;
 
-	cow = (vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED);
-	if ((vma->vm_flags & VM_MIXEDMAP) && !cow &&
-	    ldd3_page_in_pmd_folio(page)) {
+	/* Not for a private write: the core maps a copy then. */
+	if ((vma->vm_flags & VM_MIXEDMAP) && ldd3_page_in_pmd_folio(page) &&
+	    ((vma->vm_flags & VM_SHARED) || !(vmf->flags & FAULT_FLAG_WRITE))) {
 		err = vm_insert_page(vma, vmf->address & PAGE_MASK, page);
 		/* -EBUSY: another thread mapped it first. */
 		if (!err || err == -EBUSY)
