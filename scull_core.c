@@ -748,8 +748,8 @@ static bool scull_map_range(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
  * Called before ->fault for read faults, with mmap_lock or the VMA lock
  * held and, since 6.5, under rcu_read_lock(): nothing here may sleep.
  * vm_insert_pages() only sleeps to allocate a page table, so this does
- * nothing when the PMD is still empty: scull_vma_fault() maps the window
- * then.
+ * nothing when the PMD is still empty: scull_around_fault() maps the
+ * window then.
  * Return: VM_FAULT_NOPAGE if the faulting page itself was mapped, else 0
  * (the core then calls ->fault).
  */
