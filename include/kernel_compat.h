@@ -97,9 +97,9 @@ static void fn##_void(struct vm_fault *vmf, pgoff_t start, pgoff_t end) \
  * takes an order. The VMA must be neither VM_PFNMAP nor VM_MIXEDMAP:
  * splitting a PMD (munmap, mprotect or mremap of part of it) drops the
  * folio's reference only in an ordinary VMA (__split_huge_pmd_locked()
- * as read in 6.12, 7.2 and 7.3; in 6.12 unmapping it too). Where this is missing, ldd3_huge_fault(fn) and
- * ldd3_get_unmapped_area are NULL and ldd3_insert_folio_pmd() falls back
- * to 4 KiB pages.
+ * as read in 6.12, 7.2 and 7.3; in 6.12 unmapping it too). Where this
+ * is missing, ldd3_huge_fault(fn) and ldd3_get_unmapped_area are NULL
+ * and ldd3_insert_folio_pmd() falls back to 4 KiB pages.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0) && \
 	defined(CONFIG_TRANSPARENT_HUGEPAGE)

@@ -575,12 +575,12 @@ TEST_F(huge, soft_dirty_tracks_blocks)
 	map = map_dev(self->fd, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(NULL, map);
 	touch_pages(map, p, 0, BLOCKS * PMD / p, true, 1);
-	if (!(pagemap(map + PMD, p) & PM_SOFT_DIRTY)) {
+	if (!(pagemap_entry(map + PMD, p) & PM_SOFT_DIRTY)) {
 		munmap(map, LEN);
 		SKIP(return, "this kernel has no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY)");
 	}
 	ASSERT_EQ(0, clear_soft_dirty());
-	EXPECT_EQ(0, pagemap(map + PMD, p) & PM_SOFT_DIRTY);
+	EXPECT_EQ(0, pagemap_entry(map + PMD, p) & PM_SOFT_DIRTY);
 	/*
 	 * clear_refs write-protected this process's stack too: a call that
 	 * touches no page takes those faults first, so that only the
@@ -589,9 +589,9 @@ TEST_F(huge, soft_dirty_tracks_blocks)
 	touch_pages(map, p, 0, 0, true, 0);
 	faults = touch_pages(map, p, PMD / p, 1, true, 2);
 	EXPECT_EQ(1, faults);
-	EXPECT_NE(0, pagemap(map + PMD, p) & PM_SOFT_DIRTY);
-	EXPECT_EQ(0, pagemap(map + 2 * PMD, p) & PM_SOFT_DIRTY);
-	EXPECT_EQ(0, pagemap(map, p) & PM_SOFT_DIRTY);
+	EXPECT_NE(0, pagemap_entry(map + PMD, p) & PM_SOFT_DIRTY);
+	EXPECT_EQ(0, pagemap_entry(map + 2 * PMD, p) & PM_SOFT_DIRTY);
+	EXPECT_EQ(0, pagemap_entry(map, p) & PM_SOFT_DIRTY);
 
 	ASSERT_EQ(0, munmap(map, LEN));
 	EXPECT_EQ(2, dev_byte(self->fd, PMD + 8));
@@ -609,7 +609,7 @@ TEST_F(huge, soft_dirty_tracks_blocks)
 	touch_pages(map, p, 0, 0, true, 0);
 	faults = touch_pages(map, p, 2 * PMD / p, 1, true, 3);
 	EXPECT_GE(2, faults);
-	EXPECT_NE(0, pagemap(map + 2 * PMD, p) & PM_SOFT_DIRTY);
+	EXPECT_NE(0, pagemap_entry(map + 2 * PMD, p) & PM_SOFT_DIRTY);
 	ASSERT_EQ(0, munmap(map, LEN));
 	EXPECT_EQ(3, dev_byte(self->fd, 2 * PMD + 8));
 	EXPECT_EQ(self->pmd_base, smaps_kb(NULL, "FilePmdMapped"));

@@ -27,7 +27,7 @@ left_behind() {
 rmmod scullv scullp 2>/dev/null
 n=0
 for m in scullp scullv; do
-	for p in devs=0 devs=65 order=-1 order=9 qset=0 qset=65537 major=-1; do
+	for p in devs=0 devs=65 order=-1 order=10 qset=0 qset=65537 major=-1; do
 		n=$((n + 1))
 		mark $n
 		out=$(insmod $m.ko "${m}_$p" 2>&1)
@@ -36,7 +36,7 @@ for m in scullp scullv; do
 		check "... with EINVAL (Invalid parameters)" \
 			grep -q 'Invalid parameters' <<<"$out"
 		check "... and the log says what the limits are" \
-			log_since_has $n "$m: devs must be 1\.\.64, order 0\.\.8, qset 1\.\.65536, major >= 0"
+			log_since_has $n "$m: devs must be 1\.\.64, order 0\.\.9, qset 1\.\.65536, major >= 0"
 		check_fails "... and leaves nothing behind" left_behind $m
 	done
 	check "$m loads again with its defaults" insmod $m.ko

@@ -154,10 +154,10 @@ TEST_F(dev, soft_dirty_sees_every_first_write)
 	map = map_dev(self->fd, n * p, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, map);
 	faults_writing(map, p, n, 1);
-	if (!(pagemap(map, p) & PM_SOFT_DIRTY))
+	if (!(pagemap_entry(map, p) & PM_SOFT_DIRTY))
 		SKIP(return, "this kernel has no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY)");
 	ASSERT_EQ(0, clear_soft_dirty());
-	EXPECT_EQ(0, pagemap(map + 3 * p, p) & PM_SOFT_DIRTY);
+	EXPECT_EQ(0, pagemap_entry(map + 3 * p, p) & PM_SOFT_DIRTY);
 	/*
 	 * clear_refs write-protected this process's stack too: a call that
 	 * writes no page takes those faults first, so that only the
@@ -166,18 +166,18 @@ TEST_F(dev, soft_dirty_sees_every_first_write)
 	faults_writing(map, p, 0, 0);
 	faults = faults_writing(map + 3 * p, p, 1, 2);
 	EXPECT_EQ(1, faults);
-	EXPECT_NE(0, pagemap(map + 3 * p, p) & PM_SOFT_DIRTY);
-	EXPECT_EQ(0, pagemap(map + 4 * p, p) & PM_SOFT_DIRTY);
+	EXPECT_NE(0, pagemap_entry(map + 3 * p, p) & PM_SOFT_DIRTY);
+	EXPECT_EQ(0, pagemap_entry(map + 4 * p, p) & PM_SOFT_DIRTY);
 	EXPECT_EQ(1, faults_writing(map + 4 * p, p, 1, 2));
-	EXPECT_NE(0, pagemap(map + 4 * p, p) & PM_SOFT_DIRTY);
+	EXPECT_NE(0, pagemap_entry(map + 4 * p, p) & PM_SOFT_DIRTY);
 
 	ASSERT_EQ(0, madvise(map + 16 * p, 16 * p, MADV_DONTNEED));
 	EXPECT_EQ(1, faults_writing(map + 16 * p, p, 1, 3));
-	EXPECT_NE(0, pagemap(map + 16 * p, p) & PM_SOFT_DIRTY);
-	EXPECT_EQ(0, pagemap(map + 17 * p, p) & PM_PRESENT)
+	EXPECT_NE(0, pagemap_entry(map + 16 * p, p) & PM_SOFT_DIRTY);
+	EXPECT_EQ(0, pagemap_entry(map + 17 * p, p) & PM_PRESENT)
 		TH_LOG("the write fault mapped its window read-only: a fault more per page");
 	EXPECT_EQ(1, faults_writing(map + 17 * p, p, 1, 3));
-	EXPECT_NE(0, pagemap(map + 17 * p, p) & PM_SOFT_DIRTY);
+	EXPECT_NE(0, pagemap_entry(map + 17 * p, p) & PM_SOFT_DIRTY);
 	ASSERT_EQ(0, munmap(map, n * p));
 	EXPECT_EQ(2, dev_byte(self->fd, 3 * p));
 	EXPECT_EQ(3, dev_byte(self->fd, 17 * p));
@@ -258,7 +258,7 @@ TEST_F(dev, madv_dontneed_keeps_the_data)
 	ASSERT_NE(NULL, map);
 	faults_writing(map, p, n, 5);
 	ASSERT_EQ(0, madvise(map, n * p, MADV_DONTNEED));
-	EXPECT_EQ(0, pagemap(map, p) & PM_PRESENT);
+	EXPECT_EQ(0, pagemap_entry(map, p) & PM_PRESENT);
 	EXPECT_EQ(5, map[(n - 1) * p]);
 	EXPECT_GE(n / 16 + 1, faults_writing(map, p, n, 6));
 	ASSERT_EQ(0, munmap(map, n * p));
@@ -286,8 +286,8 @@ TEST_F(dev, scull_holes_end_and_truncation)
 	map = map_dev(self->fd, 16 * p, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, map);
 	map[2 * p] = 1;
-	EXPECT_NE(0, pagemap(map + 3 * p, p) & PM_PRESENT);
-	EXPECT_EQ(0, pagemap(map + p, p) & PM_PRESENT);
+	EXPECT_NE(0, pagemap_entry(map + 3 * p, p) & PM_PRESENT);
+	EXPECT_EQ(0, pagemap_entry(map + p, p) & PM_PRESENT);
 	EXPECT_EQ(SIGBUS, touch_in_child(map + p, true));
 	EXPECT_EQ(SIGBUS, touch_in_child(map + 5 * p, true));
 	EXPECT_EQ(0, touch_in_child(map + 4 * p + 50, true));

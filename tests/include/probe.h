@@ -89,17 +89,18 @@ static inline int maps_vmas(const char *node)
  * of two), whatever address the kernel would choose: fault-around windows
  * and PMD blocks then fall where the test expects. Return NULL on error.
  */
-static inline uint8_t *map_aligned(int fd, size_t len, int prot, int flags,
-				   off_t off, size_t align)
+static inline unsigned char *map_aligned(int fd, size_t len, int prot,
+					 int flags, off_t off, size_t align)
 {
-	uint8_t *room, *at;
+	unsigned char *room, *at;
 	void *map;
 
 	room = mmap(NULL, len + align, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (room == MAP_FAILED)
 		return NULL;
-	at = (uint8_t *)(((uintptr_t)room + align - 1) & ~(uintptr_t)(align - 1));
+	at = (unsigned char *)(((uintptr_t)room + align - 1) &
+			       ~(uintptr_t)(align - 1));
 	map = mmap(at, len, prot, flags | MAP_FIXED, fd, off);
 	if (map == MAP_FAILED) {
 		munmap(room, len + align);
@@ -124,18 +125,19 @@ static inline long minflt(void)
 /* The byte at offset @off of @fd, through pread(), or -1. */
 static inline int dev_byte(int fd, off_t off)
 {
-	uint8_t c;
+	unsigned char c;
 
 	return pread(fd, &c, 1, off) == 1 ? c : -1;
 }
 
-#define PM_SOFT_DIRTY (1ULL << 55)
-#define PM_PRESENT (1ULL << 63)
+/* Bits of a /proc/PID/pagemap entry: 55 and 63. */
+#define PM_SOFT_DIRTY 0x0080000000000000ULL
+#define PM_PRESENT 0x8000000000000000ULL
 
 /* The pagemap entry of this process for @addr, or 0 if it cannot be read. */
-static inline uint64_t pagemap(const void *addr, long page)
+static inline unsigned long long pagemap_entry(const void *addr, long page)
 {
-	uint64_t e = 0;
+	unsigned long long e = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 
 	if (fd < 0)
