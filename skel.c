@@ -24,14 +24,20 @@
  *     act only on a range that lies in one mapping of a buffer the file
  *     still holds, made by the calling process through this file, and copy
  *     through the buffer's kernel address, as the device would through its
- *     DMA address.
+ *     DMA address;
+ *   - SKEL_IOCEXPORT turns a buffer into a dma-buf, the file descriptor
+ *     that other drivers (V4L2, DRM, ...) import to use the same memory:
+ *     where the article's readers forged a /dev/mem file to share a buffer,
+ *     a dma-buf says which device maps it and who owns it when.
  *
  * Limits (module parameters, writable by root at run time): per open file
  * and global counts and bytes. A freed buffer that is still mapped leaves
  * the file's count but still counts globally, until its last unmap.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
@@ -40,6 +46,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -78,9 +85,12 @@ MODULE_PARM_DESC(max_bytes, "Bytes alive in the driver, freed but still mapped b
 /**
  * struct skel_buf - one DMA buffer
  * @ref: one reference for the file that holds it (until free or close),
- *	one per VMA mapping it
+ *	one per VMA mapping it, one for its dma-buf while that lives
  * @id: the id user space names it by, in its file
  * @remap_pfn: map it with remap_pfn_range() instead of dma_mmap_coherent()
+ * @exported: a dma-buf of it lives (bit 0)
+ * @attach_lock: guards @attachments
+ * @attachments: the importers' struct skel_attachment, while exported
  * @size: bytes, a multiple of PAGE_SIZE
  * @vaddr: the kernel address, through which the stand-in device copies
  * @dma: the address a real device would be given
@@ -89,6 +99,9 @@ struct skel_buf {
 	struct kref ref;
 	u32 id;
 	bool remap_pfn;
+	unsigned long exported;
+	struct mutex attach_lock;	/* see above */
+	struct list_head attachments;
 	size_t size;
 	void *vaddr;
 	dma_addr_t dma;
@@ -119,6 +132,7 @@ static DEFINE_SPINLOCK(skel_lock);
 static unsigned int skel_nr_bufs;
 static size_t skel_bytes;
 static atomic_t skel_mappings = ATOMIC_INIT(0);
+static atomic_t skel_exports = ATOMIC_INIT(0);
 
 /* Count @size more bytes in one more buffer against the global limits. */
 static int skel_reserve(size_t size)
@@ -153,6 +167,7 @@ static void skel_buf_release(struct kref *ref)
 		buf->size);
 	dma_free_coherent(skel_dma_dev, buf->size, buf->vaddr, buf->dma);
 	skel_unreserve(buf->size);
+	mutex_destroy(&buf->attach_lock);
 	kfree(buf);
 }
 
@@ -231,15 +246,61 @@ static const struct vm_operations_struct skel_vm_ops = {
 	.access = skel_vma_access,
 };
 
+/* The buffer's first page frame: only for buffers in the linear map. */
+static unsigned long skel_buf_pfn(struct skel_buf *buf)
+{
+	return PHYS_PFN(virt_to_phys(buf->vaddr));
+}
+
+/*
+ * Map @buf into @vma, whose vm_pgoff is the first page in the buffer, for
+ * /dev/skel and for the buffer's dma-buf alike. The VMA gets a reference
+ * of its own. The mapping must be MAP_SHARED: a device buffer has no
+ * private copy, and a copy-on-write VM_PFNMAP mapping would break the
+ * offset arithmetic of the transfer check.
+ */
+static int skel_buf_mmap(struct skel_buf *buf, struct vm_area_struct *vma)
+{
+	unsigned long pages = buf->size >> PAGE_SHIFT;
+	int ret;
+
+	/* VM_MAYSHARE: a read-only file's shared mapping has no VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
+		return -EINVAL;
+
+	/*
+	 * remap_pfn_range() sets these, and dma_mmap_coherent() does through
+	 * it on x86, but not every DMA implementation maps that way; the
+	 * transfer check relies on a VMA that never grows.
+	 */
+	ldd3_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	if (buf->remap_pfn)
+		ret = remap_pfn_range(vma, vma->vm_start,
+				      skel_buf_pfn(buf) + vma->vm_pgoff,
+				      vma->vm_end - vma->vm_start,
+				      vma->vm_page_prot);
+	else
+		ret = dma_mmap_coherent(skel_dma_dev, vma, buf->vaddr,
+					buf->dma, buf->size);
+	if (ret)
+		return ret;
+
+	kref_get(&buf->ref);
+	vma->vm_ops = &skel_vm_ops;
+	vma->vm_private_data = buf;
+	atomic_inc(&skel_mappings);
+	return 0;
+}
+
 /**
  * skel_mmap - map (part of) one buffer
  * @filp: the file, which must hold the buffer
  * @vma: vm_pgoff names the buffer's slot and the first page in it
  *
- * The mapping must be MAP_SHARED (a device buffer has no private copy, and
- * a copy-on-write VM_PFNMAP mapping would break the offset arithmetic of
- * the transfer check) and end inside the buffer. vm_pgoff is rewritten to
- * the page offset inside the buffer, which dma_mmap_coherent() expects, as
+ * The mapping must end inside the buffer. vm_pgoff is rewritten to the
+ * page offset inside the buffer, which dma_mmap_coherent() expects, as
  * DRM's GEM helpers do with their fake offsets.
  *
  * dma_mmap_coherent() is the DMA API's own answer to the 2006 thread: it
@@ -259,47 +320,14 @@ static const struct vm_operations_struct skel_vm_ops = {
 static int skel_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct skel_file *sf = filp->private_data;
-	unsigned long pgoff = vma->vm_pgoff & (BIT(SKEL_SLOT_PGSHIFT) - 1);
-	unsigned long pages;
 	struct skel_buf *buf;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
 	buf = skel_buf_get(sf, vma->vm_pgoff >> SKEL_SLOT_PGSHIFT);
 	if (!buf)
 		return -EINVAL;
-	pages = buf->size >> PAGE_SHIFT;
-	if (pgoff >= pages || vma_pages(vma) > pages - pgoff) {
-		ret = -EINVAL;
-		goto put;
-	}
-
-	vma->vm_pgoff = pgoff;
-	/*
-	 * remap_pfn_range() sets these, and dma_mmap_coherent() does through
-	 * it on x86, but not every DMA implementation maps that way; the
-	 * transfer check relies on a VMA that never grows.
-	 */
-	ldd3_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	if (buf->remap_pfn)
-		ret = remap_pfn_range(vma, vma->vm_start,
-				      PHYS_PFN(virt_to_phys(buf->vaddr)) + pgoff,
-				      vma->vm_end - vma->vm_start,
-				      vma->vm_page_prot);
-	else
-		ret = dma_mmap_coherent(skel_dma_dev, vma, buf->vaddr,
-					buf->dma, buf->size);
-	if (ret)
-		goto put;
-
-	/* The reference taken above is now the VMA's. */
-	vma->vm_ops = &skel_vm_ops;
-	vma->vm_private_data = buf;
-	atomic_inc(&skel_mappings);
-	return 0;
-
-put:
+	vma->vm_pgoff &= BIT(SKEL_SLOT_PGSHIFT) - 1;
+	ret = skel_buf_mmap(buf, vma);
 	skel_buf_put(buf);
 	return ret;
 }
@@ -346,6 +374,8 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 		goto free_buf;
 	buf->size = size;
 	kref_init(&buf->ref);
+	mutex_init(&buf->attach_lock);
+	INIT_LIST_HEAD(&buf->attachments);
 
 	if (a->flags & SKEL_ALLOC_REMAP_PFN) {
 		/*
@@ -380,6 +410,7 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 
 free_dma:
 	dma_free_coherent(skel_dma_dev, size, buf->vaddr, buf->dma);
+	mutex_destroy(&buf->attach_lock);
 free_buf:
 	kfree(buf);
 unreserve:
@@ -405,6 +436,253 @@ static int skel_free(struct skel_file *sf, u32 id)
 		return -ENOENT;
 	skel_buf_put(buf);
 	return 0;
+}
+
+/*
+ * dma-buf export: the buffer shared with other drivers.
+ *
+ * The dma-buf holds a reference on the buffer from SKEL_IOCEXPORT until
+ * its file's last reference goes (every fd, every mapping of it, every
+ * importer's dma_buf_get()), and the dma-buf core holds the module until
+ * then: closing /dev/skel or SKEL_IOCFREE leaves the importers' view
+ * intact, and rmmod is refused. The buffer is DMA-coherent memory, pinned
+ * for its whole life, so this is a static exporter: no pin/unpin, no
+ * move_notify.
+ */
+
+/**
+ * struct skel_attachment - one importing device
+ * @dev: the importer's device
+ * @sgt: the buffer's pages, mapped for @dev while @mapped
+ * @mapped: between map_dma_buf and unmap_dma_buf
+ * @node: in skel_buf.attachments
+ */
+struct skel_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	bool mapped;
+	struct list_head node;
+};
+
+/*
+ * The importer's own table of the buffer's pages, built for skel's device
+ * (the DMA API knows how it allocated them), then mapped for the
+ * importer's device in map_dma_buf: its DMA addresses are its own (an
+ * IOMMU, a bus offset), not skel's.
+ */
+static int skel_dmabuf_attach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	struct skel_buf *buf = dmabuf->priv;
+	struct skel_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	ret = dma_get_sgtable(skel_dma_dev, &a->sgt, buf->vaddr, buf->dma,
+			      buf->size);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	a->dev = attach->dev;
+	attach->priv = a;
+	mutex_lock(&buf->attach_lock);
+	list_add(&a->node, &buf->attachments);
+	mutex_unlock(&buf->attach_lock);
+	return 0;
+}
+
+static void skel_dmabuf_detach(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attach)
+{
+	struct skel_buf *buf = dmabuf->priv;
+	struct skel_attachment *a = attach->priv;
+
+	mutex_lock(&buf->attach_lock);
+	list_del(&a->node);
+	mutex_unlock(&buf->attach_lock);
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+/*
+ * The DMA API refuses (-EIO) pages the importer's DMA mask does not reach,
+ * unless it can bounce them through swiotlb, and the importer's attach
+ * then fails.
+ */
+static struct sg_table *skel_dmabuf_map(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
+{
+	struct skel_buf *buf = attach->dmabuf->priv;
+	struct skel_attachment *a = attach->priv;
+	int ret;
+
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&buf->attach_lock);
+	a->mapped = true;
+	mutex_unlock(&buf->attach_lock);
+	return &a->sgt;
+}
+
+static void skel_dmabuf_unmap(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt,
+			      enum dma_data_direction dir)
+{
+	struct skel_buf *buf = attach->dmabuf->priv;
+	struct skel_attachment *a = attach->priv;
+
+	mutex_lock(&buf->attach_lock);
+	a->mapped = false;
+	mutex_unlock(&buf->attach_lock);
+	dma_unmap_sgtable(a->dev, sgt, dir, 0);
+}
+
+/*
+ * DMA_BUF_IOCTL_SYNC and dma_buf_begin/end_cpu_access(): the buffer is
+ * coherent for skel's device, but an importer's device may not be, and
+ * its mapping then needs the CPU caches written back or dropped: the
+ * streaming DMA API's sync calls, for each device that has it mapped.
+ */
+static int skel_dmabuf_begin_cpu(struct dma_buf *dmabuf,
+				 enum dma_data_direction dir)
+{
+	struct skel_buf *buf = dmabuf->priv;
+	struct skel_attachment *a;
+
+	mutex_lock(&buf->attach_lock);
+	list_for_each_entry(a, &buf->attachments, node)
+		if (a->mapped)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+	mutex_unlock(&buf->attach_lock);
+	return 0;
+}
+
+static int skel_dmabuf_end_cpu(struct dma_buf *dmabuf,
+			       enum dma_data_direction dir)
+{
+	struct skel_buf *buf = dmabuf->priv;
+	struct skel_attachment *a;
+
+	mutex_lock(&buf->attach_lock);
+	list_for_each_entry(a, &buf->attachments, node)
+		if (a->mapped)
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	mutex_unlock(&buf->attach_lock);
+	return 0;
+}
+
+/* mmap of the dma-buf fd: the same bytes as a mapping of /dev/skel. */
+static int skel_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	return skel_buf_mmap(dmabuf->priv, vma);
+}
+
+/*
+ * The buffer has a kernel address for its whole life (the stand-in device
+ * copies through it), so vmap returns it and there is no vunmap to do.
+ */
+static void *skel_dmabuf_vaddr(struct dma_buf *dmabuf)
+{
+	struct skel_buf *buf = dmabuf->priv;
+
+	return buf->vaddr;
+}
+
+LDD3_DMA_BUF_VMAP_WRAPPER(skel_dmabuf_vaddr)
+
+/* The dma-buf's last reference: the buffer may be exported again. */
+static void skel_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct skel_buf *buf = dmabuf->priv;
+
+	atomic_dec(&skel_exports);
+	clear_bit(0, &buf->exported);
+	skel_buf_put(buf);
+}
+
+static const struct dma_buf_ops skel_dmabuf_ops = {
+	.attach = skel_dmabuf_attach,
+	.detach = skel_dmabuf_detach,
+	.map_dma_buf = skel_dmabuf_map,
+	.unmap_dma_buf = skel_dmabuf_unmap,
+	.begin_cpu_access = skel_dmabuf_begin_cpu,
+	.end_cpu_access = skel_dmabuf_end_cpu,
+	.mmap = skel_dmabuf_mmap,
+	.vmap = ldd3_dma_buf_vmap(skel_dmabuf_vaddr),
+	.release = skel_dmabuf_release,
+};
+
+/**
+ * skel_ioc_export - SKEL_IOCEXPORT: a dma-buf fd of one buffer
+ * @sf: the file, which must hold the buffer
+ * @p: the request; @fd is written back
+ *
+ * The fd is installed only once the caller has been told its number, so a
+ * failed copy leaves no fd behind. A buffer has at most one dma-buf at a
+ * time: a second export gives -EBUSY (dup() the fd for another).
+ *
+ * Return: 0, -EFAULT, -EINVAL (flags, @reserved), -ENOENT (an id the file
+ * does not hold), -EBUSY, or what allocating the fd and the dma-buf
+ * returned (-EMFILE, -ENOMEM).
+ */
+static long skel_ioc_export(struct skel_file *sf, struct skel_export __user *p)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct skel_export e;
+	struct dma_buf *dmabuf;
+	struct skel_buf *buf;
+	int fd, ret;
+
+	if (copy_from_user(&e, p, sizeof(e)))
+		return -EFAULT;
+	if (e.reserved || (e.flags & ~(O_CLOEXEC | O_ACCMODE)) ||
+	    (e.flags & O_ACCMODE) == O_WRONLY)
+		return -EINVAL;
+
+	buf = skel_buf_get(sf, e.id);
+	if (!buf)
+		return -ENOENT;
+	ret = -EBUSY;
+	if (test_and_set_bit(0, &buf->exported))
+		goto put;
+
+	fd = get_unused_fd_flags(e.flags & O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto unexport;
+	}
+	info.ops = &skel_dmabuf_ops;
+	info.size = buf->size;
+	info.flags = e.flags & O_ACCMODE;
+	info.priv = buf;
+	dmabuf = dma_buf_export(&info);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto put_fd;
+	}
+	/* The reference taken above is now the dma-buf's. */
+	atomic_inc(&skel_exports);
+
+	if (put_user(fd, &p->fd)) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
+	dev_dbg(skel_dma_dev, "buffer %u: exported\n", buf->id);
+	return 0;
+
+put_fd:
+	put_unused_fd(fd);
+unexport:
+	clear_bit(0, &buf->exported);
+put:
+	skel_buf_put(buf);
+	return ret;
 }
 
 static long skel_ioc_alloc(struct skel_file *sf, struct skel_alloc __user *p)
@@ -545,6 +823,8 @@ static long skel_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return skel_ioc_xfer(filp, p, true);
 	case SKEL_IOCDEVREAD:
 		return skel_ioc_xfer(filp, p, false);
+	case SKEL_IOCEXPORT:
+		return skel_ioc_export(sf, p);
 	default:
 		return -ENOTTY;
 	}
@@ -594,8 +874,9 @@ static const struct file_operations skel_fops = {
 };
 
 /*
- * /sys/class/misc/skel/{buffers,bytes,mappings}: what is alive now. Each
- * value is read once, without the lock: a snapshot for people and tests.
+ * /sys/class/misc/skel/{buffers,bytes,mappings,exports}: what is alive
+ * now. Each value is read once, without the lock: a snapshot for people
+ * and tests.
  */
 static ssize_t buffers_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
@@ -618,10 +899,18 @@ static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mappings);
 
+static ssize_t exports_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&skel_exports));
+}
+static DEVICE_ATTR_RO(exports);
+
 static struct attribute *skel_attrs[] = {
 	&dev_attr_buffers.attr,
 	&dev_attr_bytes.attr,
 	&dev_attr_mappings.attr,
+	&dev_attr_exports.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(skel);
@@ -672,7 +961,10 @@ unregister_pdev:
 	return ret;
 }
 
-/* No buffer is alive here: each pins the module through its file. */
+/*
+ * No buffer is alive here: each pins the module through its file or its
+ * dma-buf.
+ */
 static void __exit skel_exit(void)
 {
 	misc_deregister(&skel_misc);
@@ -685,4 +977,5 @@ module_exit(skel_exit);
 MODULE_DESCRIPTION("DMA-coherent buffers mapped to user space, with transfers checked against the caller's mappings (the lab device of the Kernel Korner article)");
 MODULE_AUTHOR("The ldd3-mmap project");
 MODULE_LICENSE("GPL");
+LDD3_IMPORT_DMA_BUF_NS();
 MODULE_VERSION(LDD3_MMAP_VERSION);

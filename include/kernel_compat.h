@@ -126,6 +126,48 @@ static inline vm_fault_t ldd3_insert_folio_pmd(struct vm_fault *vmf,
 #endif
 
 /*
+ * dma_buf_ops.vmap: 5.11 made it return an error code and hand the kernel
+ * address back in a struct dma_buf_map, which 5.18 renamed struct
+ * iosys_map; before, it returned the address. Write void *fn(dmabuf), which
+ * returns the address, put LDD3_DMA_BUF_VMAP_WRAPPER(fn) after it and set
+ * .vmap = ldd3_dma_buf_vmap(fn).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define LDD3_DMA_BUF_VMAP_WRAPPER(fn)					\
+static int fn##_map(struct dma_buf *dmabuf, struct iosys_map *map)	\
+{									\
+	iosys_map_set_vaddr(map, fn(dmabuf));				\
+	return 0;							\
+}
+
+#define ldd3_dma_buf_vmap(fn)	(fn##_map)
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define LDD3_DMA_BUF_VMAP_WRAPPER(fn)					\
+static int fn##_map(struct dma_buf *dmabuf, struct dma_buf_map *map)	\
+{									\
+	dma_buf_map_set_vaddr(map, fn(dmabuf));				\
+	return 0;							\
+}
+
+#define ldd3_dma_buf_vmap(fn)	(fn##_map)
+#else
+#define LDD3_DMA_BUF_VMAP_WRAPPER(fn)
+#define ldd3_dma_buf_vmap(fn)	(fn)
+#endif
+
+/*
+ * 5.16 put the dma-buf functions in the DMA_BUF symbol namespace, which a
+ * module must import; 6.13 made MODULE_IMPORT_NS() take a string.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define LDD3_IMPORT_DMA_BUF_NS()	MODULE_IMPORT_NS("DMA_BUF")
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+#define LDD3_IMPORT_DMA_BUF_NS()	MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define LDD3_IMPORT_DMA_BUF_NS()
+#endif
+
+/*
  * 7.1 completed f_op->mmap_prepare, the method the kernel now recommends
  * (.mmap is deprecated there; the two are exclusive). It describes the new
  * mapping in a struct vm_area_desc before the VMA exists, may ask the core

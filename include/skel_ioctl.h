@@ -19,6 +19,13 @@
  *                  k = 0 .. @len - 1, at user address @addr; @count = @len.
  * SKEL_IOCDEVREAD  the device reads @len bytes at @addr; @count = how many
  *                  of them equal skel_pattern(@seed, k).
+ * SKEL_IOCEXPORT   make buffer @id a dma-buf and write its new fd to @fd:
+ *                  @flags is O_RDONLY or O_RDWR (may the fd be mapped for
+ *                  writing), with or without O_CLOEXEC. Mapping the fd maps
+ *                  the buffer (MAP_SHARED, offset 0 = its first byte), and
+ *                  any driver that imports dma-bufs can use it. The buffer
+ *                  lives until the dma-buf does, whatever SKEL_IOCFREE or
+ *                  close do; it has one dma-buf at a time (dup() the fd).
  *
  * The device accepts a transfer only if [@addr, @addr + @len) lies inside
  * one mapping, made through the same open file, of a buffer that file still
@@ -26,11 +33,12 @@
  * released when the file is closed.
  *
  * Errors: EINVAL (size 0 or above SKEL_BUF_MAX, unknown flags, a transfer
- * of 0 bytes or one that wraps), ENOENT (free of an id the file does not
- * hold), ENOSPC (the file's own count or byte limit), ENOMEM (the driver's
- * global limits, or no memory), EFAULT (a transfer outside the caller's
- * mapped buffers), EOPNOTSUPP (SKEL_ALLOC_REMAP_PFN where the kernel address
- * is not in the linear map).
+ * of 0 bytes or one that wraps, a nonzero @reserved), ENOENT (free or
+ * export of an id the file does not hold), ENOSPC (the file's own count or
+ * byte limit), ENOMEM (the driver's global limits, or no memory), EFAULT (a
+ * transfer outside the caller's mapped buffers), EOPNOTSUPP
+ * (SKEL_ALLOC_REMAP_PFN where the kernel address is not in the linear map),
+ * EBUSY (export of a buffer whose dma-buf lives).
  */
 #ifndef SKEL_IOCTL_H
 #define SKEL_IOCTL_H
@@ -62,11 +70,19 @@ struct skel_xfer {
 	__u64 count;	/* out: see above */
 };
 
+struct skel_export {
+	__u32 id;	/* in: the buffer */
+	__u32 flags;	/* in: O_RDONLY or O_RDWR, | O_CLOEXEC */
+	__s32 fd;	/* out: the dma-buf */
+	__u32 reserved;	/* in: 0 */
+};
+
 #define SKEL_IOC_MAGIC		'k'
 #define SKEL_IOCALLOC		_IOWR(SKEL_IOC_MAGIC, 0x40, struct skel_alloc)
 #define SKEL_IOCFREE		_IOW(SKEL_IOC_MAGIC, 0x41, __u32)
 #define SKEL_IOCDEVWRITE	_IOWR(SKEL_IOC_MAGIC, 0x42, struct skel_xfer)
 #define SKEL_IOCDEVREAD		_IOWR(SKEL_IOC_MAGIC, 0x43, struct skel_xfer)
+#define SKEL_IOCEXPORT		_IOWR(SKEL_IOC_MAGIC, 0x44, struct skel_export)
 
 /* Byte @k of the pattern the device writes and checks: differs per page. */
 static inline __u8 skel_pattern(__u32 seed, __u64 k)

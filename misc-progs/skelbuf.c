@@ -2,13 +2,16 @@
 /*
  * skelbuf - the life of one DMA buffer of /dev/skel (skel.ko), step by step
  *
- * usage: skelbuf [--remap-pfn] SIZE
+ * usage: skelbuf [--remap-pfn] [--export] SIZE
  *
  * Allocates a buffer of SIZE bytes with SKEL_IOCALLOC, maps it at the
  * offset the driver returns, lets the device write into it and read from
  * it (SKEL_IOCDEVWRITE, SKEL_IOCDEVREAD), shows that the device refuses an
  * address outside the mapping, frees the buffer while it is still mapped
  * and unmaps it, printing the driver's counters from sysfs on the way.
+ * With --export it also turns the buffer into a dma-buf (SKEL_IOCEXPORT),
+ * the fd another driver would import, maps that, and shows that the
+ * dma-buf keeps the buffer after SKEL_IOCFREE and munmap, until it closes.
  * This is the Linux Journal article's user program (skel_malloc, mmap,
  * skel_free) with today's interface; see include/skel_ioctl.h.
  *
@@ -31,6 +34,7 @@
 #define SKEL_SYSFS	"/sys/class/misc/skel/"
 
 static int failed;
+static int exporting;
 
 static void fail(const char *what)
 {
@@ -46,15 +50,20 @@ static void wrong(const char *what, unsigned long long got,
 	failed = 1;
 }
 
-/* Print the driver's counters: buffers and mappings alive, bytes held. */
+/*
+ * Print the driver's counters: buffers and mappings alive, bytes held,
+ * and with --export the dma-bufs alive.
+ */
 static void show_counters(const char *when)
 {
-	static const char *const names[] = { "buffers", "bytes", "mappings" };
+	static const char *const names[] = {
+		"buffers", "bytes", "mappings", "exports"
+	};
 	char path[64], val[32];
 	size_t i;
 
 	printf("%s: ", when);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) - !exporting; i++) {
 		FILE *f;
 
 		snprintf(path, sizeof(path), SKEL_SYSFS "%s", names[i]);
@@ -107,6 +116,42 @@ static void show_bytes(const char *what, const __u8 *p, size_t len)
 	printf("\n");
 }
 
+/* Export buffer @id as a dma-buf and map it: the map, or MAP_FAILED. */
+static __u8 *export_buffer(int fd, __u32 id, size_t size, int *dmabuf)
+{
+	struct skel_export e = { .id = id, .flags = O_RDWR | O_CLOEXEC };
+	__u8 *map;
+
+	if (ioctl(fd, SKEL_IOCEXPORT, &e)) {
+		fail("SKEL_IOCEXPORT");
+		return MAP_FAILED;
+	}
+	*dmabuf = e.fd;
+	printf("SKEL_IOCEXPORT buffer %u: dma-buf fd %d\n", id, e.fd);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, e.fd, 0);
+	if (map == MAP_FAILED) {
+		fail("mmap of the dma-buf");
+		close(e.fd);
+	}
+	return map;
+}
+
+/* After free and munmap: the dma-buf alone holds the buffer, then not. */
+static void close_export(__u8 *map, size_t size, int dmabuf, __u32 seed)
+{
+	size_t n = pattern_bytes(map, size, seed);
+
+	printf("the dma-buf's mapping still holds the program's bytes: %zu of %zu\n",
+	       n, size);
+	if (n != size)
+		wrong("bytes the dma-buf's mapping holds", n, size);
+	if (munmap(map, size) || close(dmabuf))
+		fail("closing the dma-buf");
+	else
+		printf("munmap and close of the dma-buf\n");
+	show_counters("driver");
+}
+
 int main(int argc, char **argv)
 {
 	struct skel_alloc a = { 0 };
@@ -114,18 +159,21 @@ int main(int argc, char **argv)
 	unsigned long long size;
 	long long n;
 	char outside[16] = "";
-	__u8 *map;
+	__u8 *map, *dmap = MAP_FAILED;
+	int fd, dmabuf = -1;
 	size_t i;
 	char *end;
-	int fd;
 
-	if (argc > 1 && !strcmp(argv[1], "--remap-pfn")) {
-		a.flags = SKEL_ALLOC_REMAP_PFN;
-		argc--;
-		argv++;
+	for (; argc > 1 && argv[1][0] == '-' && argv[1][1] == '-'; argc--, argv++) {
+		if (!strcmp(argv[1], "--remap-pfn"))
+			a.flags = SKEL_ALLOC_REMAP_PFN;
+		else if (!strcmp(argv[1], "--export"))
+			exporting = 1;
+		else
+			break;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: skelbuf [--remap-pfn] SIZE\n");
+		fprintf(stderr, "usage: skelbuf [--remap-pfn] [--export] SIZE\n");
 		return 2;
 	}
 	errno = 0;
@@ -203,6 +251,18 @@ int main(int argc, char **argv)
 		failed = 1;
 	}
 
+	if (exporting) {
+		dmap = export_buffer(fd, a.id, a.size, &dmabuf);
+		if (dmap != MAP_FAILED) {
+			i = pattern_bytes(dmap, a.size, prog_seed);
+			printf("the dma-buf's mapping holds the program's bytes: %zu of %llu\n",
+			       i, (unsigned long long)a.size);
+			if (i != a.size)
+				wrong("bytes the dma-buf's mapping holds", i,
+				      a.size);
+		}
+	}
+
 	/* Freed while mapped: the mapping keeps the memory. */
 	if (ioctl(fd, SKEL_IOCFREE, &a.id))
 		fail("SKEL_IOCFREE");
@@ -221,5 +281,7 @@ int main(int argc, char **argv)
 		printf("munmap\n");
 	show_counters("driver");
 	close(fd);
+	if (dmap != MAP_FAILED)
+		close_export(dmap, a.size, dmabuf, prog_seed);
 	return failed;
 }

@@ -5,7 +5,9 @@
 # step prints what it must (the device's bytes read through the mapping,
 # the program's bytes read by the device, EFAULT outside the mapping, the
 # buffer alive after SKEL_IOCFREE until munmap), it exits 0, with either
-# way of mapping; bad arguments get a plain message and their exit status.
+# way of mapping; with --export, the dma-buf's mapping holds the same bytes
+# and keeps the buffer after munmap and close of /dev/skel, until it
+# closes; bad arguments get a plain message and their exit status.
 
 . "$LDD3_ROOT/tests/lib/tap.sh"
 tmp=$(mktemp -d)
@@ -39,6 +41,24 @@ for how in "" --remap-pfn; do
 		test "$(tail -n 1 "$tmp/out")" = "driver: buffers 0, bytes 0, mappings 0"
 done
 
+for how in "" --remap-pfn; do
+	what="skelbuf $how --export 10000"
+	skelbuf $how --export 10000 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	sed 's/^/# /' "$tmp/out" "$tmp/err"
+	check "$what: exit status 0 (got $rc)" test "$rc" = 0
+	check "$what: nothing on standard error" test ! -s "$tmp/err"
+	check "$what: SKEL_IOCEXPORT gives a dma-buf fd" \
+		grep -q "^SKEL_IOCEXPORT buffer [0-9]*: dma-buf fd [0-9]*$" "$tmp/out"
+	says "$what" "the dma-buf's mapping holds the program's bytes: $size of $size"
+	check "$what: after munmap and close of /dev/skel the dma-buf keeps the buffer" \
+		test "$(grep -B1 -x 'munmap and close of the dma-buf' "$tmp/out" |
+			head -n 1)" = "the dma-buf's mapping still holds the program's bytes: $size of $size"
+	check "$what: the counters show it, then nothing" \
+		test "$(grep '^driver: ' "$tmp/out" | tail -n 2 | tr '\n' /)" = \
+		"driver: buffers 1, bytes $size, mappings 1, exports 1/driver: buffers 0, bytes 0, mappings 0, exports 0/"
+done
+
 # bad ARGS... STATUS MESSAGE: skelbuf ARGS fails with STATUS and MESSAGE.
 bad() {
 	local status=$1 message=$2 rc
@@ -50,7 +70,8 @@ bad() {
 	check "skelbuf $*: says '$message'" grep -qF -- "$message" "$tmp/err"
 	check "skelbuf $*: nothing on standard output" test ! -s "$tmp/out"
 }
-bad 2 "usage: skelbuf [--remap-pfn] SIZE"
+bad 2 "usage: skelbuf [--remap-pfn] [--export] SIZE"
+bad 2 "usage: skelbuf [--remap-pfn] [--export] SIZE" --exprot 10
 bad 2 "not a size in bytes: '12k'" 12k
 bad 2 "not a size in bytes: '-1'" -1
 bad 1 "SKEL_IOCALLOC of 0 bytes: Invalid argument" 0

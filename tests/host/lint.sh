@@ -175,7 +175,7 @@ else
 	if cppcheck --quiet --error-exitcode=1 --inline-suppr \
 		--enable=warning,style,performance,portability \
 		--suppress=missingIncludeSystem --suppress="*:$ksft/*" \
-		-I include -I tests/include -I "$ksft" \
+		-I include -I tests/include -I /usr/include/libdrm -I "$ksft" \
 		$user_sources >"$out" 2>&1; then
 		ok "cppcheck reports nothing on the user programs"
 	else
@@ -191,7 +191,7 @@ else
 		clang-tidy --quiet \
 			--checks='-*,clang-analyzer-*,bugprone-*,cert-err34-c,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
 			--warnings-as-errors='*' "$f" -- -D_GNU_SOURCE -I include \
-			-I tests/include -isystem "$ksft" >"$out" 2>&1 && continue
+			-I tests/include -I /usr/include/libdrm -isystem "$ksft" >"$out" 2>&1 && continue
 		grep -E 'warning:|error:' "$out" | head -30 | sed 's/^/# /'
 		tidy_failed=1
 	done

@@ -36,6 +36,19 @@ static inline int skel_free(int fd, __u32 id)
 }
 
 /*
+ * Export buffer @id as a dma-buf with fd @flags (O_RDWR, O_CLOEXEC...):
+ * *@dmabuf gets its fd. Return 0 or the errno.
+ */
+static inline int skel_export(int fd, __u32 id, __u32 flags, int *dmabuf)
+{
+	struct skel_export e = { .id = id, .flags = flags, .fd = -1 };
+	int ret = ioctl(fd, SKEL_IOCEXPORT, &e) ? errno : 0;
+
+	*dmabuf = e.fd;
+	return ret;
+}
+
+/*
  * Ask the device to write (@cmd SKEL_IOCDEVWRITE) or read (SKEL_IOCDEVREAD)
  * @len bytes at @addr. Return 0 or the errno; *@count gets the result.
  */
@@ -147,7 +160,7 @@ static inline long long read_num_in(const char *dir, const char *name)
 	return read_num(path);
 }
 
-/* /sys/class/misc/skel/{buffers,bytes,mappings}: alive in the driver. */
+/* /sys/class/misc/skel/{buffers,bytes,mappings,exports}: alive now. */
 static inline long long skel_stat(const char *name)
 {
 	return read_num_in(SKEL_SYSFS, name);
