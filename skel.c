@@ -547,31 +547,34 @@ static void skel_dmabuf_unmap(struct dma_buf_attachment *attach,
  * its mapping then needs the CPU caches written back or dropped: the
  * streaming DMA API's sync calls, for each device that has it mapped.
  */
-static int skel_dmabuf_begin_cpu(struct dma_buf *dmabuf,
-				 enum dma_data_direction dir)
+static void skel_dmabuf_sync(struct skel_buf *buf,
+			     enum dma_data_direction dir, bool for_cpu)
 {
-	struct skel_buf *buf = dmabuf->priv;
 	struct skel_attachment *a;
 
 	mutex_lock(&buf->attach_lock);
-	list_for_each_entry(a, &buf->attachments, node)
-		if (a->mapped)
+	list_for_each_entry(a, &buf->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (for_cpu)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	}
 	mutex_unlock(&buf->attach_lock);
+}
+
+static int skel_dmabuf_begin_cpu(struct dma_buf *dmabuf,
+				 enum dma_data_direction dir)
+{
+	skel_dmabuf_sync(dmabuf->priv, dir, true);
 	return 0;
 }
 
 static int skel_dmabuf_end_cpu(struct dma_buf *dmabuf,
 			       enum dma_data_direction dir)
 {
-	struct skel_buf *buf = dmabuf->priv;
-	struct skel_attachment *a;
-
-	mutex_lock(&buf->attach_lock);
-	list_for_each_entry(a, &buf->attachments, node)
-		if (a->mapped)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
-	mutex_unlock(&buf->attach_lock);
+	skel_dmabuf_sync(dmabuf->priv, dir, false);
 	return 0;
 }
 

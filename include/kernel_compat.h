@@ -125,27 +125,27 @@ static inline vm_fault_t ldd3_insert_folio_pmd(struct vm_fault *vmf,
 }
 #endif
 
+/* 5.18 renamed struct dma_buf_map, where dma-buf's vmap puts the address. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define ldd3_dma_buf_map		iosys_map
+#define ldd3_dma_buf_map_set_vaddr	iosys_map_set_vaddr
+#else
+#define ldd3_dma_buf_map		dma_buf_map
+#define ldd3_dma_buf_map_set_vaddr	dma_buf_map_set_vaddr
+#endif
+
 /*
- * dma_buf_ops.vmap: 5.11 made it return an error code and hand the kernel
- * address back in a struct dma_buf_map, which 5.18 renamed struct
- * iosys_map; before, it returned the address. Write void *fn(dmabuf), which
- * returns the address, put LDD3_DMA_BUF_VMAP_WRAPPER(fn) after it and set
+ * 5.11 made dma_buf_ops.vmap return an error code and hand the kernel
+ * address back in a struct dma_buf_map; before, it returned the address.
+ * Write void *fn(dmabuf), which returns the address, put
+ * LDD3_DMA_BUF_VMAP_WRAPPER(fn) after it and set
  * .vmap = ldd3_dma_buf_vmap(fn).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define LDD3_DMA_BUF_VMAP_WRAPPER(fn)					\
-static int fn##_map(struct dma_buf *dmabuf, struct iosys_map *map)	\
+static int fn##_map(struct dma_buf *dmabuf, struct ldd3_dma_buf_map *map) \
 {									\
-	iosys_map_set_vaddr(map, fn(dmabuf));				\
-	return 0;							\
-}
-
-#define ldd3_dma_buf_vmap(fn)	(fn##_map)
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
-#define LDD3_DMA_BUF_VMAP_WRAPPER(fn)					\
-static int fn##_map(struct dma_buf *dmabuf, struct dma_buf_map *map)	\
-{									\
-	dma_buf_map_set_vaddr(map, fn(dmabuf));				\
+	ldd3_dma_buf_map_set_vaddr(map, fn(dmabuf));			\
 	return 0;							\
 }
 

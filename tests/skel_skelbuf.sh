@@ -20,13 +20,21 @@ says() {
 	check "$1: prints '$2'" grep -qxF -- "$2" "$tmp/out"
 }
 
-for how in "" --remap-pfn; do
-	what="skelbuf $how 10000"
-	skelbuf $how 10000 >"$tmp/out" 2>"$tmp/err"
+# run_ok ARGS...: skelbuf ARGS, its output in $tmp/out, named $what; it
+# exits 0 and writes nothing on standard error.
+run_ok() {
+	local rc
+
+	what="skelbuf $*"
+	skelbuf "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	sed 's/^/# /' "$tmp/out" "$tmp/err"
 	check "$what: exit status 0 (got $rc)" test "$rc" = 0
 	check "$what: nothing on standard error" test ! -s "$tmp/err"
+}
+
+for how in "" --remap-pfn; do
+	run_ok $how 10000
 	check "$what: the size is rounded up to pages" \
 		grep -q "^SKEL_IOCALLOC 10000 bytes: buffer [0-9]*, $size bytes, mmap offset 0x" "$tmp/out"
 	says "$what" "zero bytes in the new buffer: $size of $size"
@@ -42,12 +50,7 @@ for how in "" --remap-pfn; do
 done
 
 for how in "" --remap-pfn; do
-	what="skelbuf $how --export 10000"
-	skelbuf $how --export 10000 >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	sed 's/^/# /' "$tmp/out" "$tmp/err"
-	check "$what: exit status 0 (got $rc)" test "$rc" = 0
-	check "$what: nothing on standard error" test ! -s "$tmp/err"
+	run_ok $how --export 10000
 	check "$what: SKEL_IOCEXPORT gives a dma-buf fd" \
 		grep -q "^SKEL_IOCEXPORT buffer [0-9]*: dma-buf fd [0-9]*$" "$tmp/out"
 	says "$what" "the dma-buf's mapping holds the program's bytes: $size of $size"
