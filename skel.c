@@ -465,6 +465,21 @@ struct skel_attachment {
 };
 
 /*
+ * Whether @dev can reach the buffer where it is. Mapping it for a device
+ * whose DMA mask stops below it would give that device a swiotlb bounce
+ * buffer (a copy: nothing shared) or make the DMA API warn and fail. An
+ * IOMMU maps any page within the mask. skel's own device has neither an
+ * IOMMU nor a bus offset, so @buf->dma is the bus address an importer
+ * without an IOMMU sees too.
+ */
+static bool skel_dev_reaches(struct device *dev, struct skel_buf *buf)
+{
+	if (device_iommu_mapped(dev))
+		return true;
+	return buf->dma + buf->size - 1 <= dma_get_mask(dev);
+}
+
+/*
  * The importer's own table of the buffer's pages, built for skel's device
  * (the DMA API knows how it allocated them), then mapped for the
  * importer's device in map_dma_buf: its DMA addresses are its own (an
@@ -477,6 +492,8 @@ static int skel_dmabuf_attach(struct dma_buf *dmabuf,
 	struct skel_attachment *a;
 	int ret;
 
+	if (!skel_dev_reaches(attach->dev, buf))
+		return -EINVAL;
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
@@ -507,11 +524,6 @@ static void skel_dmabuf_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
-/*
- * The DMA API refuses (-EIO) pages the importer's DMA mask does not reach,
- * unless it can bounce them through swiotlb, and the importer's attach
- * then fails.
- */
 static struct sg_table *skel_dmabuf_map(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
