@@ -19,7 +19,7 @@
 
 static unsigned int dma_bits = 32;
 module_param(dma_bits, uint, 0444);
-MODULE_PARM_DESC(dma_bits, "Width of the importing device's DMA mask (12..64)");
+MODULE_PARM_DESC(dma_bits, "Width of the importing device's DMA mask (12..64; x86 takes 24 and up)");
 
 static struct platform_device *importer_pdev;
 
