@@ -43,10 +43,8 @@ attach() {
 	check "a $1-bit importer: no buffer or dma-buf is left" \
 		grep -qxF "left: 0 buffers, 0 exports" "$out"
 }
-# 24 bits, the narrowest mask x86's DMA API takes (ZONE_DMA, 16 MiB), and
-# below skel's buffers: they come from ZONE_DMA32 (16 MiB..4 GiB), the page
-# allocator falling back to ZONE_DMA only when that is exhausted.
-attach 24 "Invalid argument"
+# 12 bits reach the first page only, which no kernel gives out.
+attach 12 "Invalid argument"
 attach 32 0
 
 rm -rf "$dir" "$out"

@@ -19,7 +19,7 @@
 
 static unsigned int dma_bits = 32;
 module_param(dma_bits, uint, 0444);
-MODULE_PARM_DESC(dma_bits, "Width of the importing device's DMA mask (12..64; x86 takes 24 and up)");
+MODULE_PARM_DESC(dma_bits, "Width of the importing device's DMA mask (12..64)");
 
 static struct platform_device *importer_pdev;
 
@@ -69,10 +69,15 @@ static int __init importer_init(void)
 							NULL, 0);
 	if (IS_ERR(importer_pdev))
 		return PTR_ERR(importer_pdev);
-	ret = dma_coerce_mask_and_coherent(&importer_pdev->dev,
-					   DMA_BIT_MASK(dma_bits));
-	if (!ret)
-		ret = misc_register(&importer_misc);
+	/*
+	 * Set directly: dma_set_mask() refuses a mask narrower than the
+	 * machine's lowest DMA zone, or than its RAM where there is none (the
+	 * debug kernel), and a narrow one is the point. The device never
+	 * maps anything: it only attaches.
+	 */
+	importer_pdev->dev.coherent_dma_mask = DMA_BIT_MASK(dma_bits);
+	*importer_pdev->dev.dma_mask = DMA_BIT_MASK(dma_bits);
+	ret = misc_register(&importer_misc);
 	if (ret)
 		platform_device_unregister(importer_pdev);
 	return ret;
