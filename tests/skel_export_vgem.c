@@ -66,8 +66,6 @@ FIXTURE_SETUP(vgem)
 {
 	self->skel = self->drm = -1;
 	self->map = MAP_FAILED;
-	if (kernel_modules_unloadable())
-		return;	/* each test says SKIP */
 	ASSERT_EQ(0, load_kernel_module("vgem", ""))
 		TH_LOG("modprobe vgem failed: the test kernel ships it");
 	self->drm = open_drm("vgem");
@@ -138,9 +136,6 @@ TEST_F(vgem, prime_import_shares_the_bytes)
 	uint8_t *gm;
 	__u32 handle;
 
-	if (kernel_modules_unloadable())
-		SKIP(return, KERNEL_MODULES_SKIP);
-
 	ASSERT_EQ(0, dev_write(self->skel, self->map, self->size, 71));
 	ASSERT_EQ(0, skel_export(self->skel, self->a.id, O_RDWR | O_CLOEXEC,
 				 &dmabuf));
@@ -181,9 +176,6 @@ TEST_F(vgem, import_outlives_skel)
 	int dmabuf, back;
 	uint8_t *gm;
 	__u32 handle;
-
-	if (kernel_modules_unloadable())
-		SKIP(return, KERNEL_MODULES_SKIP);
 
 	ASSERT_EQ(0, dev_write(self->skel, self->map, self->size, 73));
 	ASSERT_EQ(0, skel_export(self->skel, self->a.id, O_RDWR, &dmabuf));

@@ -108,8 +108,6 @@ FIXTURE_SETUP(vivid)
 		self->dmabuf[i] = -1;
 	}
 	self->video = self->skel = -1;
-	if (kernel_modules_unloadable())
-		return;	/* the test says SKIP */
 	/* Video capture nodes only, one vmalloc and one dma-contig instance. */
 	ASSERT_EQ(0, load_kernel_module("vivid",
 					"n_devs=2 node_types=1,1 allocators=0,1"))
@@ -187,9 +185,6 @@ TEST_F(vivid, capture_into_exported_buffers)
 	uint8_t *frame, *dm;
 	long odd;
 	int i;
-
-	if (kernel_modules_unloadable())
-		SKIP(return, KERNEL_MODULES_SKIP);
 
 	ASSERT_EQ(0, ioctl(self->video, VIDIOC_REQBUFS, &req))
 		TH_LOG("VIDIOC_REQBUFS (DMABUF): %s", strerror(errno));

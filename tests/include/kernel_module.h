@@ -10,8 +10,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 /* modprobe @name (with @args, or ""). Return modprobe's exit status. */
@@ -25,22 +23,6 @@ static inline int load_kernel_module(const char *name, const char *args)
 		 root ? root : "", name, args);
 	ret = system(cmd);
 	return ret == -1 ? -1 : WEXITSTATUS(ret);
-}
-
-/*
- * The debug kernel built here (release "-ldd3debug") has vgem and vivid as
- * modules, but its guest does not load them: insmod fails with ENOENT and
- * no kernel message, even for a module without dependencies. Tests that
- * need them skip there with this reason; Debian's kernels load them.
- */
-#define KERNEL_MODULES_SKIP \
-	"the debug kernel's guest loads none of its own modules (vgem, vivid)"
-
-static inline int kernel_modules_unloadable(void)
-{
-	struct utsname u;
-
-	return !uname(&u) && strstr(u.release, "-ldd3debug");
 }
 
 #endif /* KERNEL_MODULE_H */
