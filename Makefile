@@ -4,7 +4,8 @@
 #                 skel.ko and misc-progs/mapper against KDIR
 # make demo       boot a Debian kernel under QEMU and replay the book's sessions
 # make bench      the fault benchmark in QEMU (bench/run; docs/performance.md)
-# make matrix     the whole suite on every kernel of the matrix, one table
+# make matrix     the whole suite on every kernel of the matrix, then on the
+#                 debug kernel, one table
 # make check      what CI runs: the whole suite in QEMU on 6.1 and 7.3, build
 #                 and load tests on the other kernels (tests/harness/check)
 # make install    install the modules into /lib/modules/KVER/extra and

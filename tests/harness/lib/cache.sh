@@ -29,18 +29,21 @@ kernel_root() {
 	local ver=$1 dir="$LDD3_CACHE/kernels/$1"
 
 	if [ ! -e "$dir/.complete" ]; then
-		local tmp suite pkgs
-		suite=$(kernel_suite "$ver") || exit 2
-		pkgs=$(kernel_packages "$suite" "$ver")
+		local tmp suite pkgs arch
+		arch=$(kernel_arch "$ver")
+		# An arm64 kernel is in the suite of its amd64 twin.
+		suite=$(kernel_suite "$(kernel_amd64 "$ver")") || exit 2
+		[ "$arch" = amd64 ] || suite_update "$suite" "$arch"
+		pkgs=$(kernel_packages "$suite" "$ver" "$arch")
 		tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || die "cannot create a directory in $LDD3_CACHE"
 		# apt downloads as user _apt
 		chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
 		echo "Fetching $pkgs ($suite) into $dir" >&2
 		# shellcheck disable=SC2086
-		if [ "$suite" = "$(host_suite)" ]; then
+		if [ "$arch" = amd64 ] && [ "$suite" = "$(host_suite)" ]; then
 			(cd "$tmp" && apt-get download -q $pkgs >"$tmp.log" 2>&1)
 		else
-			(cd "$tmp" && suite_apt "$suite" apt-get download $pkgs >"$tmp.log" 2>&1)
+			(cd "$tmp" && suite_arch_apt "$arch" "$suite" apt-get download $pkgs >"$tmp.log" 2>&1)
 		fi || { cat "$tmp.log" >&2; die "apt-get download $pkgs failed"; }
 		rm -f "$tmp.log"
 		rm -rf "$dir"

@@ -82,24 +82,50 @@ suite_apt_options() {
 	esac
 }
 
+# apt_dir SUITE [ARCH]: the private apt state of SUITE's ARCH (amd64).
+apt_dir() {
+	case ${2:-amd64} in
+	amd64) echo "$LDD3_CACHE/apt/$1" ;;
+	*) echo "$LDD3_CACHE/apt/$1-$2" ;;
+	esac
+}
+
 # suite_apt SUITE apt-get|apt-cache ARGS...: apt with the suite's private
 # configuration. It reads no host source and changes no host state.
 suite_apt() {
-	local suite=$1 prog=$2 d="$LDD3_CACHE/apt/$1"
-	shift 2
-	# shellcheck disable=SC2046
-	"$prog" -q -o Dir::Etc::sourcelist="$d/sources.list" \
-		-o Dir::Etc::sourceparts="$d/none" \
-		-o Dir::Etc::preferencesparts="$d/none" \
-		-o Dir::State="$d/state" -o Dir::Cache="$d/cache" \
-		-o APT::Architectures=amd64 $(suite_apt_options "$suite") "$@"
+	suite_arch_apt amd64 "$@"
 }
 
-# suite_update SUITE: fetch the suite's package lists when missing, stale
-# or pointing at another archive.
+# suite_arch_apt ARCH SUITE apt-get|apt-cache ARGS...: the same for the
+# suite's ARCH packages (their lists are kept apart).
+suite_arch_apt() {
+	local arch=$1 suite=$2 prog=$3 d src
+	d=$(apt_dir "$suite" "$arch")
+	src=(-o Dir::Etc::sourcelist="$d/sources.list" -o Dir::Etc::sourceparts="$d/none")
+	# This machine's own suite: its sources, security updates included
+	# (they carry its current kernel).
+	[ "$suite" != "$(host_suite)" ] ||
+		src=(-o Dir::Etc::sourcelist=/etc/apt/sources.list
+		     -o Dir::Etc::sourceparts=/etc/apt/sources.list.d)
+	shift 3
+	# shellcheck disable=SC2046
+	"$prog" -q "${src[@]}" -o Dir::Etc::preferencesparts="$d/none" \
+		-o Dir::State="$d/state" -o Dir::Cache="$d/cache" \
+		-o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+		$(suite_apt_options "$suite") "$@"
+}
+
+# suite_update SUITE [ARCH]: fetch the suite's package lists (of ARCH,
+# default amd64) when missing, stale or pointing at another archive.
 suite_update() {
-	local suite=$1 d="$LDD3_CACHE/apt/$1" line
-	line="deb [signed-by=$LDD3_KEYRING] $(archive_uri) $suite main" || exit 2
+	local suite=$1 arch=${2:-amd64} d line
+	d=$(apt_dir "$suite" "$arch")
+	if [ "$suite" = "$(host_suite)" ]; then
+		line="# this machine's sources: $(cat /etc/apt/sources.list \
+			/etc/apt/sources.list.d/* 2>/dev/null | sha256sum | cut -c1-12)"
+	else
+		line="deb [signed-by=$LDD3_KEYRING] $(archive_uri) $suite main" || exit 2
+	fi
 	mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial" "$d/none" ||
 		die "cannot create $d"
 	(
@@ -110,15 +136,15 @@ suite_update() {
 		fi
 		[ -n "$(find "$d/.updated" -mmin -"$LDD3_APT_MAX_AGE" 2>/dev/null)" ] &&
 			exit 0
-		echo "Fetching the $suite package lists" >&2
-		suite_apt "$suite" apt-get update >"$d/update.log" 2>&1 ||
+		echo "Fetching the $suite $arch package lists" >&2
+		suite_arch_apt "$arch" "$suite" apt-get update >"$d/update.log" 2>&1 ||
 			{ cat "$d/update.log" >&2; exit 1; }
 		# Remember the suite's kernel: apt-cache takes seconds.
-		suite_apt "$suite" apt-cache depends linux-image-amd64 2>/dev/null |
-			sed -n 's/^ *Depends: linux-image-\([0-9].*-amd64\)$/\1/p' |
+		suite_arch_apt "$arch" "$suite" apt-cache depends "linux-image-$arch" 2>/dev/null |
+			sed -n "s/^ *Depends: linux-image-\([0-9].*-$arch\)\$/\1/p" |
 			head -n 1 >"$d/kernel"
 		touch "$d/.updated"
-	) 9>"$d.lock" || die "apt-get update for $suite failed"
+	) 9>"$d.lock" || die "apt-get update for $suite ($arch) failed"
 }
 
 # suite_kernel SUITE: the version that the suite's linux-image-amd64 depends
@@ -129,7 +155,7 @@ suite_kernel() {
 		ver=$(default_kernel_version)
 	else
 		suite_update "$suite"
-		ver=$(cat "$LDD3_CACHE/apt/$suite/kernel")
+		ver=$(cat "$(apt_dir "$suite")/kernel")
 	fi
 	[ -n "$ver" ] || die "cannot tell which linux-image-amd64 $suite has"
 	echo "$ver"
@@ -173,16 +199,34 @@ kernel_suite() {
 	resolve_kernel "$1" | cut -d' ' -f1
 }
 
-# kernel_packages SUITE VER: what holds VER's image and modules. sid and
-# later split linux-image-VER into linux-binary-VER (vmlinuz),
-# linux-modules-VER and linux-base-VER (modules.builtin, modules.order: without
-# them modprobe cannot tell a built-in module from a missing one).
+# kernel_arch VER: the Debian architecture of kernel VER, from its flavour.
+kernel_arch() {
+	case $1 in
+	*-arm64 | *-arm64-16k) echo arm64 ;;
+	*) echo amd64 ;;
+	esac
+}
+
+# kernel_amd64 VER: the amd64 kernel built from the same source as VER
+# (VER itself for an amd64 kernel): 6.1.0-57-arm64 -> 6.1.0-57-amd64.
+kernel_amd64() {
+	case $1 in
+	*-arm64-16k) echo "${1%-arm64-16k}-amd64" ;;
+	*-arm64) echo "${1%-arm64}-amd64" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# kernel_packages SUITE VER [ARCH]: what holds VER's image and modules. sid
+# and later split linux-image-VER into linux-binary-VER (vmlinuz),
+# linux-modules-VER and linux-base-VER (modules.builtin, modules.order:
+# without them modprobe cannot tell a built-in module from a missing one).
 kernel_packages() {
-	local suite=$1 ver=$2
-	if [ "$suite" = "$(host_suite)" ]; then
+	local suite=$1 ver=$2 arch=${3:-amd64}
+	if [ "$arch" = amd64 ] && [ "$suite" = "$(host_suite)" ]; then
 		apt-cache show "linux-binary-$ver" >/dev/null 2>&1
 	else
-		suite_apt "$suite" apt-cache show "linux-binary-$ver" >/dev/null 2>&1
+		suite_arch_apt "$arch" "$suite" apt-cache show "linux-binary-$ver" >/dev/null 2>&1
 	fi && { echo "linux-base-$ver linux-binary-$ver linux-modules-$ver"; return; }
 	echo "linux-image-$ver"
 }
