@@ -7,13 +7,7 @@
 # AArch64 objects for that kernel (tests/harness/lib/arm64.sh).
 
 cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/tap.sh
-. tests/harness/lib/cache.sh
-. tests/harness/lib/arm64.sh
-. tests/harness/lib/modules.sh
-suite=$(kernel_suite "${LDD3_KERNEL_RELEASE:?tests/harness/run sets LDD3_KERNEL_RELEASE}")
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+. tests/lib/arm64.sh
 
 # arm64_build VER: build a copy of the module tree for arm64 kernel VER.
 arm64_build() {
@@ -42,15 +36,5 @@ arm64_build() {
 	check "every module is an AArch64 object for $ver" test -z "$bad"
 }
 
-for flavour in arm64 arm64-16k; do
-	if ver=$(arm64_kernel "$suite" "$flavour" 2>"$log"); then
-		arm64_build "$ver"
-	elif [ "$flavour" = arm64 ]; then
-		sed 's/^/# /' "$log"
-		not_ok "$suite has an arm64 kernel's headers"
-	else
-		diag "$suite has no $flavour kernel"
-	fi
-done
-rm -rf tests/out/arm64
+each_arm64_kernel arm64_build
 tap_done

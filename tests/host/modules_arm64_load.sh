@@ -13,13 +13,7 @@
 # busybox; mapper and skelbuf are linked statically for it.
 
 cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/tap.sh
-. tests/harness/lib/cache.sh
-. tests/harness/lib/arm64.sh
-. tests/harness/lib/modules.sh
-suite=$(kernel_suite "${LDD3_KERNEL_RELEASE:?tests/harness/run sets LDD3_KERNEL_RELEASE}")
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+. tests/lib/arm64.sh
 
 # The guest's job, in busybox sh: TAP lines "ok N what" / "not ok N what".
 # $1: the page size the kernel must use, in kB; then the modules in load
@@ -81,15 +75,5 @@ arm64_load() {
 		not_ok "$ver: the job ran to its end"
 }
 
-for flavour in arm64 arm64-16k; do
-	if ver=$(arm64_kernel "$suite" "$flavour" 2>"$log"); then
-		arm64_load "$ver"
-	elif [ "$flavour" = arm64 ]; then
-		sed 's/^/# /' "$log"
-		not_ok "$suite has an arm64 kernel"
-	else
-		diag "$suite has no $flavour kernel"
-	fi
-done
-rm -rf tests/out/arm64
+each_arm64_kernel arm64_load
 tap_done
