@@ -67,8 +67,12 @@ arm64_unpack() {
 	chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
 	(cd "$tmp" && suite_arch_apt arm64 "$suite" apt-get download \
 		"linux-headers-$ver") || { rm -rf "$tmp"; return 1; }
+	# Only its usr/src: its lib/modules/VER/build would replace a merged
+	# /usr's /lib link with a directory.
 	rm -rf "$src"
-	dpkg-deb -x "$tmp"/linux-headers-*.deb "$root" || { rm -rf "$tmp"; return 1; }
+	mkdir -p "$root/usr/src" && dpkg-deb -x "$tmp"/linux-headers-*.deb "$tmp/x" &&
+		mv "$tmp/x/usr/src/linux-headers-$ver" "$src" ||
+		{ rm -rf "$tmp"; return 1; }
 	rm -rf "$tmp"
 	if [ -z "$chroot" ]; then
 		# scripts/ -> ../../lib/linux-kbuild-X/scripts: the installed one.
