@@ -531,7 +531,13 @@ static struct sg_table *skel_dmabuf_map(struct dma_buf_attachment *attach,
 	struct skel_attachment *a = attach->priv;
 	int ret;
 
-	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	/*
+	 * Coherent memory needs no cache maintenance at map time (the
+	 * importer syncs through begin/end_cpu_access), and may be mapped by
+	 * several importers at once: DMA_ATTR_SKIP_CPU_SYNC says both, as
+	 * videobuf2-dma-contig's exporter does.
+	 */
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		return ERR_PTR(ret);
 	mutex_lock(&buf->attach_lock);
@@ -550,7 +556,7 @@ static void skel_dmabuf_unmap(struct dma_buf_attachment *attach,
 	mutex_lock(&buf->attach_lock);
 	a->mapped = false;
 	mutex_unlock(&buf->attach_lock);
-	dma_unmap_sgtable(a->dev, sgt, dir, 0);
+	dma_unmap_sgtable(a->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /*
