@@ -62,16 +62,13 @@ arm64_kdir() {
 arm64_unpack() {
 	local suite=$1 ver=$2 root=$3 chroot=$4 tmp src kbuild cc
 	src=$root/usr/src/linux-headers-$ver
-	tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || return 1
-	# apt downloads as user _apt
-	chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
-	(cd "$tmp" && suite_arch_apt arm64 "$suite" apt-get download \
-		"linux-headers-$ver") || { rm -rf "$tmp"; return 1; }
 	# Only its usr/src: its lib/modules/VER/build would replace a merged
 	# /usr's /lib link with a directory.
+	tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || return 1
 	rm -rf "$src"
-	mkdir -p "$root/usr/src" && dpkg-deb -x "$tmp"/linux-headers-*.deb "$tmp/x" &&
-		mv "$tmp/x/usr/src/linux-headers-$ver" "$src" ||
+	mkdir -p "$root/usr/src" &&
+		unpack_debs arm64 "$suite" "$tmp" "linux-headers-$ver" &&
+		mv "$tmp/usr/src/linux-headers-$ver" "$src" ||
 		{ rm -rf "$tmp"; return 1; }
 	rm -rf "$tmp"
 	if [ -z "$chroot" ]; then
@@ -102,7 +99,7 @@ arm64_unpack() {
 # arm64_busybox: the arm64 busybox of this machine's suite (busybox-static,
 # unpacked once), the userland of the arm64 test VM's initramfs.
 arm64_busybox() {
-	local suite dir tmp ver
+	local suite dir ver
 	suite=$(host_suite)
 	suite_update "$suite" arm64
 	ver=$(suite_arch_apt arm64 "$suite" apt-cache show busybox-static 2>/dev/null |
@@ -110,13 +107,9 @@ arm64_busybox() {
 	[ -n "$ver" ] || die "no arm64 busybox-static in $suite"
 	dir=$LDD3_CACHE/arm64/busybox-${ver#*:}
 	if [ ! -x "$dir/bin/busybox" ]; then
-		tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || exit 2
-		chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
-		(cd "$tmp" && suite_arch_apt arm64 "$suite" apt-get download \
-			"busybox-static=$ver" >/dev/null) &&
-			rm -rf "$dir" && dpkg-deb -x "$tmp"/busybox-static_*.deb "$dir" ||
-			{ rm -rf "$tmp"; die "cannot fetch the arm64 busybox-static $ver"; }
-		rm -rf "$tmp"
+		rm -rf "$dir"
+		unpack_debs arm64 "$suite" "$dir" "busybox-static=$ver" ||
+			die "cannot fetch the arm64 busybox-static $ver"
 	fi
 	echo "$dir/bin/busybox"
 }

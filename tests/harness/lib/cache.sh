@@ -29,29 +29,17 @@ kernel_root() {
 	local ver=$1 dir="$LDD3_CACHE/kernels/$1"
 
 	if [ ! -e "$dir/.complete" ]; then
-		local tmp suite pkgs arch
+		local suite pkgs arch
 		arch=$(kernel_arch "$ver")
 		# An arm64 kernel is in the suite of its amd64 twin.
 		suite=$(kernel_suite "$(kernel_amd64 "$ver")") || exit 2
 		[ "$arch" = amd64 ] || suite_update "$suite" "$arch"
 		pkgs=$(kernel_packages "$suite" "$ver" "$arch")
-		tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || die "cannot create a directory in $LDD3_CACHE"
-		# apt downloads as user _apt
-		chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
 		echo "Fetching $pkgs ($suite) into $dir" >&2
-		# shellcheck disable=SC2086
-		if [ "$arch" = amd64 ] && [ "$suite" = "$(host_suite)" ]; then
-			(cd "$tmp" && apt-get download -q $pkgs >"$tmp.log" 2>&1)
-		else
-			(cd "$tmp" && suite_arch_apt "$arch" "$suite" apt-get download $pkgs >"$tmp.log" 2>&1)
-		fi || { cat "$tmp.log" >&2; die "apt-get download $pkgs failed"; }
-		rm -f "$tmp.log"
 		rm -rf "$dir"
-		mkdir -p "$dir/root"
-		for deb in "$tmp"/*.deb; do
-			dpkg-deb -x "$deb" "$dir/root" || die "cannot unpack $deb"
-		done
-		rm -rf "$tmp"
+		# shellcheck disable=SC2086
+		unpack_debs "$arch" "$suite" "$dir/root" $pkgs ||
+			die "cannot fetch and unpack $pkgs"
 		# Merged-/usr packages: depmod and modprobe -d look in ROOT/lib.
 		if [ ! -e "$dir/root/lib" ] && [ -d "$dir/root/usr/lib/modules" ]; then
 			ln -s usr/lib "$dir/root/lib"

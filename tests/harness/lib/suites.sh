@@ -147,6 +147,28 @@ suite_update() {
 	) 9>"$d.lock" || die "apt-get update for $suite ($arch) failed"
 }
 
+# unpack_debs ARCH SUITE DEST PKG...: download the packages of SUITE's
+# ARCH (this machine's own apt for its suite's amd64 ones) and unpack them
+# into DEST, without installing them or running their scripts.
+unpack_debs() {
+	local arch=$1 suite=$2 dest=$3 tmp deb
+	shift 3
+	tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || return 1
+	# apt downloads as user _apt
+	chmod 755 "$tmp" && chown _apt "$tmp" 2>/dev/null
+	if [ "$arch" = amd64 ] && [ "$suite" = "$(host_suite)" ]; then
+		(cd "$tmp" && apt-get download -q "$@" >"$tmp.log" 2>&1)
+	else
+		(cd "$tmp" && suite_arch_apt "$arch" "$suite" apt-get download "$@" >"$tmp.log" 2>&1)
+	fi || { cat "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; return 1; }
+	rm -f "$tmp.log"
+	mkdir -p "$dest" || { rm -rf "$tmp"; return 1; }
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$dest" || { rm -rf "$tmp"; return 1; }
+	done
+	rm -rf "$tmp"
+}
+
 # suite_kernel SUITE: the version that the suite's linux-image-amd64 depends
 # on (e.g. 7.2.13+deb14-amd64 on sid, 7.3-amd64 on experimental).
 suite_kernel() {
