@@ -480,16 +480,48 @@ static bool skel_dev_reaches(struct device *dev, struct skel_buf *buf)
 }
 
 /*
+ * Copy @src into @dst in segments of at most @max_seg bytes. An importer's
+ * device states the longest segment it can take (64 KiB unless its driver
+ * says otherwise), and the DMA API maps a segment as it is given.
+ */
+static int skel_sgt_split(struct sg_table *dst, struct sg_table *src,
+			  unsigned int max_seg)
+{
+	struct scatterlist *s, *d;
+	unsigned int nents = 0, off, len;
+	int i, ret;
+
+	for_each_sgtable_sg(src, s, i)
+		nents += DIV_ROUND_UP(s->length, max_seg);
+	ret = sg_alloc_table(dst, nents, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+	d = dst->sgl;
+	for_each_sgtable_sg(src, s, i) {
+		for (off = 0; off < s->length; off += len) {
+			unsigned int pos = s->offset + off;
+
+			len = min(s->length - off, max_seg);
+			sg_set_page(d, nth_page(sg_page(s), pos >> PAGE_SHIFT),
+				    len, offset_in_page(pos));
+			d = sg_next(d);
+		}
+	}
+	return 0;
+}
+
+/*
  * The importer's own table of the buffer's pages, built for skel's device
- * (the DMA API knows how it allocated them), then mapped for the
- * importer's device in map_dma_buf: its DMA addresses are its own (an
- * IOMMU, a bus offset), not skel's.
+ * (the DMA API knows how it allocated them) and cut to the importer's
+ * segment size, then mapped for the importer's device in map_dma_buf: its
+ * DMA addresses are its own (an IOMMU, a bus offset), not skel's.
  */
 static int skel_dmabuf_attach(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach)
 {
 	struct skel_buf *buf = dmabuf->priv;
 	struct skel_attachment *a;
+	struct sg_table whole;
 	int ret;
 
 	if (!skel_dev_reaches(attach->dev, buf))
@@ -497,8 +529,13 @@ static int skel_dmabuf_attach(struct dma_buf *dmabuf,
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	ret = dma_get_sgtable(skel_dma_dev, &a->sgt, buf->vaddr, buf->dma,
+	ret = dma_get_sgtable(skel_dma_dev, &whole, buf->vaddr, buf->dma,
 			      buf->size);
+	if (!ret) {
+		ret = skel_sgt_split(&a->sgt, &whole,
+				     dma_get_max_seg_size(attach->dev));
+		sg_free_table(&whole);
+	}
 	if (ret) {
 		kfree(a);
 		return ret;
