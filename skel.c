@@ -498,11 +498,13 @@ static int skel_sgt_split(struct sg_table *dst, struct sg_table *src,
 		return ret;
 	d = dst->sgl;
 	for_each_sgtable_sg(src, s, i) {
+		unsigned long pfn = page_to_pfn(sg_page(s));
+
 		for (off = 0; off < s->length; off += len) {
 			unsigned int pos = s->offset + off;
 
 			len = min(s->length - off, max_seg);
-			sg_set_page(d, nth_page(sg_page(s), pos >> PAGE_SHIFT),
+			sg_set_page(d, pfn_to_page(pfn + (pos >> PAGE_SHIFT)),
 				    len, offset_in_page(pos));
 			d = sg_next(d);
 		}
