@@ -13,6 +13,10 @@
  *   - the buffers belong to a struct device with a DMA mask (a platform
  *     device the module registers), come from dma_alloc_coherent() and are
  *     mapped with dma_mmap_coherent() from the driver's own mmap method;
+ *   - SKEL_ALLOC_CACHED buffers come from dma_alloc_pages() instead: cached
+ *     memory, mapped with dma_mmap_pages(), whose pages belong to the CPU
+ *     or to the device in turn (SKEL_IOCSYNC, the streaming DMA API's
+ *     sync calls), as on arm64 where most devices are not DMA-coherent;
  *   - SKEL_IOCALLOC returns a buffer id and an mmap offset, as DRM does for
  *     dumb buffers: each buffer owns a 4 MiB slot of the file's offsets, so
  *     an offset names one buffer and a page inside it;
@@ -35,6 +39,7 @@
  * the file's count but still counts globally, until its last unmap.
  */
 
+#include <linux/bitmap.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
@@ -88,23 +93,31 @@ MODULE_PARM_DESC(max_bytes, "Bytes alive in the driver, freed but still mapped b
  *	one per VMA mapping it, one for its dma-buf while that lives
  * @id: the id user space names it by, in its file
  * @remap_pfn: map it with remap_pfn_range() instead of dma_mmap_coherent()
+ * @cached: from dma_alloc_pages(), at @page; else from dma_alloc_coherent()
  * @exported: a dma-buf of it lives (bit 0)
  * @attach_lock: guards @attachments
  * @attachments: the importers' struct skel_attachment, while exported
  * @size: bytes, a multiple of PAGE_SIZE
  * @vaddr: the kernel address, through which the stand-in device copies
  * @dma: the address a real device would be given
+ * @page: the first page of a cached buffer
+ * @own_lock: guards @dev_owned, and holds it still during a transfer
+ * @dev_owned: the pages of a cached buffer that the device owns
  */
 struct skel_buf {
 	struct kref ref;
 	u32 id;
 	bool remap_pfn;
+	bool cached;
 	unsigned long exported;
 	struct mutex attach_lock;	/* see above */
 	struct list_head attachments;
 	size_t size;
 	void *vaddr;
 	dma_addr_t dma;
+	struct page *page;
+	struct mutex own_lock;		/* see above */
+	DECLARE_BITMAP(dev_owned, SKEL_BUF_MAX >> PAGE_SHIFT);
 };
 
 /**
@@ -126,6 +139,7 @@ struct skel_file {
 
 static struct platform_device *skel_pdev;
 static struct device *skel_dma_dev;
+static bool skel_dma_coherent;
 
 /* Every buffer alive, until its last reference goes; sysfs reads locklessly. */
 static DEFINE_SPINLOCK(skel_lock);
@@ -159,14 +173,52 @@ static void skel_unreserve(size_t size)
 	spin_unlock(&skel_lock);
 }
 
+/*
+ * The buffer's memory: DMA-coherent, or cached with dma_alloc_pages(),
+ * which is in the linear map and starts owned by the CPU. Neither DMA
+ * allocator takes an accounting flag, so the global limits bound them.
+ * __GFP_NOWARN: a failure is an errno.
+ */
+static int skel_buf_alloc_mem(struct skel_buf *buf, size_t size)
+{
+	if (buf->cached) {
+		gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+
+		buf->page = dma_alloc_pages(skel_dma_dev, size, &buf->dma,
+					    DMA_BIDIRECTIONAL, gfp);
+		if (!buf->page)
+			return -ENOMEM;
+		buf->vaddr = page_address(buf->page);
+	} else {
+		/* Zeroed by the DMA API. */
+		buf->vaddr = dma_alloc_coherent(skel_dma_dev, size, &buf->dma,
+						GFP_KERNEL | __GFP_NOWARN);
+		if (!buf->vaddr)
+			return -ENOMEM;
+	}
+	buf->size = size;
+	return 0;
+}
+
+static void skel_buf_free_mem(struct skel_buf *buf)
+{
+	if (buf->cached)
+		dma_free_pages(skel_dma_dev, buf->size, buf->page, buf->dma,
+			       DMA_BIDIRECTIONAL);
+	else
+		dma_free_coherent(skel_dma_dev, buf->size, buf->vaddr,
+				  buf->dma);
+}
+
 static void skel_buf_release(struct kref *ref)
 {
 	struct skel_buf *buf = container_of(ref, struct skel_buf, ref);
 
 	dev_dbg(skel_dma_dev, "buffer %u: %zu bytes released\n", buf->id,
 		buf->size);
-	dma_free_coherent(skel_dma_dev, buf->size, buf->vaddr, buf->dma);
+	skel_buf_free_mem(buf);
 	skel_unreserve(buf->size);
+	mutex_destroy(&buf->own_lock);
 	mutex_destroy(&buf->attach_lock);
 	kfree(buf);
 }
@@ -281,6 +333,9 @@ static int skel_buf_mmap(struct skel_buf *buf, struct vm_area_struct *vma)
 				      skel_buf_pfn(buf) + vma->vm_pgoff,
 				      vma->vm_end - vma->vm_start,
 				      vma->vm_page_prot);
+	else if (buf->cached)
+		ret = ldd3_dma_mmap_pages(skel_dma_dev, vma, buf->size,
+					  buf->page);
 	else
 		ret = dma_mmap_coherent(skel_dma_dev, vma, buf->vaddr,
 					buf->dma, buf->size);
@@ -309,7 +364,9 @@ static int skel_buf_mmap(struct skel_buf *buf, struct vm_area_struct *vma)
  * SKEL_ALLOC_REMAP_PFN the buffer is mapped the way the thread tried, with
  * remap_pfn_range() of its page frames: that works on RAM since 2.6.15
  * (VM_PFNMAP), as long as the kernel address is in the linear map (checked
- * at allocation) and the device is cache-coherent (x86 always is).
+ * at allocation) and the device is cache-coherent (x86 always is). A
+ * cached buffer is mapped with dma_mmap_pages(), with the CPU's normal
+ * caching: SKEL_IOCSYNC then moves its pages between CPU and device.
  *
  * This stays an .mmap method on every kernel, 7.1 and later included where
  * .mmap_prepare is recommended: up to 7.3 no mmap action maps DMA-coherent
@@ -343,7 +400,8 @@ static int skel_mmap(struct file *filp, struct vm_area_struct *vma)
  *
  * Return: 0, -ENOSPC beyond the file's limits, -ENOMEM beyond the global
  * ones or without memory, -EOPNOTSUPP for SKEL_ALLOC_REMAP_PFN where the
- * kernel address is not in the linear map.
+ * kernel address is not in the linear map, or for either flag where memory
+ * is encrypted.
  */
 static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 {
@@ -367,14 +425,13 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		goto unreserve;
-	/* Zeroed by the DMA API. __GFP_NOWARN: a failure is an errno. */
-	buf->vaddr = dma_alloc_coherent(skel_dma_dev, size, &buf->dma,
-					GFP_KERNEL | __GFP_NOWARN);
-	if (!buf->vaddr)
+	buf->cached = a->flags & SKEL_ALLOC_CACHED;
+	ret = skel_buf_alloc_mem(buf, size);
+	if (ret)
 		goto free_buf;
-	buf->size = size;
 	kref_init(&buf->ref);
 	mutex_init(&buf->attach_lock);
+	mutex_init(&buf->own_lock);
 	INIT_LIST_HEAD(&buf->attachments);
 
 	if (a->flags & SKEL_ALLOC_REMAP_PFN) {
@@ -390,6 +447,13 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 			goto free_dma;
 		buf->remap_pfn = true;
 	}
+	/*
+	 * Under memory encryption dma_alloc_pages() decrypts the pages too,
+	 * and dma_mmap_pages() maps them with the default protection.
+	 */
+	ret = -EOPNOTSUPP;
+	if (buf->cached && ldd3_mem_encrypted())
+		goto free_dma;
 
 	ret = xa_alloc_cyclic(&sf->bufs, &buf->id, buf,
 			      XA_LIMIT(1, SKEL_ID_MAX), &sf->next_id,
@@ -403,13 +467,15 @@ static int skel_alloc(struct skel_file *sf, struct skel_alloc *a)
 	sf->bytes += size;
 	a->id = buf->id;
 	a->offset = (u64)buf->id << SKEL_SLOT_SHIFT;
-	dev_dbg(skel_dma_dev, "buffer %u: %zu bytes at dma %pad%s\n", buf->id,
-		size, &buf->dma, buf->remap_pfn ? ", remap_pfn" : "");
+	dev_dbg(skel_dma_dev, "buffer %u: %zu bytes at dma %pad%s%s\n",
+		buf->id, size, &buf->dma, buf->remap_pfn ? ", remap_pfn" : "",
+		buf->cached ? ", cached" : "");
 	mutex_unlock(&sf->lock);
 	return 0;
 
 free_dma:
-	dma_free_coherent(skel_dma_dev, size, buf->vaddr, buf->dma);
+	skel_buf_free_mem(buf);
+	mutex_destroy(&buf->own_lock);
 	mutex_destroy(&buf->attach_lock);
 free_buf:
 	kfree(buf);
@@ -435,6 +501,75 @@ static int skel_free(struct skel_file *sf, u32 id)
 	if (!buf)
 		return -ENOENT;
 	skel_buf_put(buf);
+	return 0;
+}
+
+/*
+ * Ownership of a cached buffer's pages, the streaming DMA API's rule: the
+ * CPU may touch a page only while it owns it, the device only while the
+ * device does, and dma_sync_single_range_for_device()/_for_cpu() hand it
+ * over (writing back the CPU's caches for the device, dropping their stale
+ * lines for the CPU, where the device is not DMA-coherent). The driver
+ * keeps the owner of each page, so that its stand-in device can refuse a
+ * transfer into pages the CPU owns, as a real driver must not start one.
+ */
+
+/* Whether the device owns all of pages [@first, @end) (@dev) or none. */
+static bool skel_owned(struct skel_buf *buf, unsigned long first,
+		       unsigned long end, bool dev)
+{
+	if (dev)
+		return find_next_zero_bit(buf->dev_owned, end, first) >= end;
+	return find_next_bit(buf->dev_owned, end, first) >= end;
+}
+
+/**
+ * skel_own - hand pages of a cached buffer to the device or to the CPU
+ * @buf: the buffer, with @buf->own_lock held
+ * @first: the first page
+ * @end: the page after the last
+ * @to_dev: to the device (else to the CPU)
+ * @strict: every page must be the other side's, else -EBUSY and nothing
+ *	changes (SKEL_IOCSYNC); without, pages already on the asked side are
+ *	left alone (dma-buf's begin/end_cpu_access, which cover the buffer)
+ *
+ * Return: 0 or -EBUSY.
+ */
+static int skel_own(struct skel_buf *buf, unsigned long first,
+		    unsigned long end, bool to_dev, bool strict)
+{
+	unsigned long start, stop;
+
+	lockdep_assert_held(&buf->own_lock);
+	if (strict && !skel_owned(buf, first, end, !to_dev))
+		return -EBUSY;
+	/* Each run of pages the other side owns, in one sync call. */
+	for (start = first; start < end; start = stop) {
+		size_t off, len;
+
+		if (to_dev) {
+			start = find_next_zero_bit(buf->dev_owned, end, start);
+			stop = find_next_bit(buf->dev_owned, end, start);
+		} else {
+			start = find_next_bit(buf->dev_owned, end, start);
+			stop = find_next_zero_bit(buf->dev_owned, end, start);
+		}
+		if (start >= end)
+			break;
+		off = start << PAGE_SHIFT;
+		len = (stop - start) << PAGE_SHIFT;
+		if (to_dev) {
+			dma_sync_single_range_for_device(skel_dma_dev, buf->dma,
+							 off, len,
+							 DMA_BIDIRECTIONAL);
+			bitmap_set(buf->dev_owned, start, stop - start);
+		} else {
+			dma_sync_single_range_for_cpu(skel_dma_dev, buf->dma,
+						      off, len,
+						      DMA_BIDIRECTIONAL);
+			bitmap_clear(buf->dev_owned, start, stop - start);
+		}
+	}
 	return 0;
 }
 
@@ -513,6 +648,23 @@ static int skel_sgt_split(struct sg_table *dst, struct sg_table *src,
 }
 
 /*
+ * A table of the buffer's pages: the DMA API knows where a coherent buffer
+ * came from; a cached one is its pages in the linear map.
+ */
+static int skel_buf_sgtable(struct skel_buf *buf, struct sg_table *sgt)
+{
+	int ret;
+
+	if (!buf->cached)
+		return dma_get_sgtable(skel_dma_dev, sgt, buf->vaddr, buf->dma,
+				       buf->size);
+	ret = sg_alloc_table(sgt, 1, GFP_KERNEL_ACCOUNT);
+	if (!ret)
+		sg_set_page(sgt->sgl, buf->page, buf->size, 0);
+	return ret;
+}
+
+/*
  * The importer's own table of the buffer's pages, built for skel's device
  * (the DMA API knows how it allocated them) and cut to the importer's
  * segment size, then mapped for the importer's device in map_dma_buf: its
@@ -531,8 +683,7 @@ static int skel_dmabuf_attach(struct dma_buf *dmabuf,
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	ret = dma_get_sgtable(skel_dma_dev, &whole, buf->vaddr, buf->dma,
-			      buf->size);
+	ret = skel_buf_sgtable(buf, &whole);
 	if (!ret) {
 		ret = skel_sgt_split(&a->sgt, &whole,
 				     dma_get_max_seg_size(attach->dev));
@@ -621,18 +772,35 @@ static void skel_dmabuf_sync(struct skel_buf *buf,
 	mutex_unlock(&buf->attach_lock);
 }
 
+/*
+ * A cached buffer's pages follow DMA_BUF_IOCTL_SYNC too: SYNC_START gives
+ * them all to the CPU, SYNC_END back to the device.
+ */
+static int skel_dmabuf_own(struct skel_buf *buf, bool to_dev)
+{
+	if (!buf->cached)
+		return 0;
+	if (mutex_lock_killable(&buf->own_lock))
+		return -EINTR;
+	skel_own(buf, 0, buf->size >> PAGE_SHIFT, to_dev, false);
+	mutex_unlock(&buf->own_lock);
+	return 0;
+}
+
 static int skel_dmabuf_begin_cpu(struct dma_buf *dmabuf,
 				 enum dma_data_direction dir)
 {
 	skel_dmabuf_sync(dmabuf->priv, dir, true);
-	return 0;
+	return skel_dmabuf_own(dmabuf->priv, false);
 }
 
 static int skel_dmabuf_end_cpu(struct dma_buf *dmabuf,
 			       enum dma_data_direction dir)
 {
+	int ret = skel_dmabuf_own(dmabuf->priv, true);
+
 	skel_dmabuf_sync(dmabuf->priv, dir, false);
-	return 0;
+	return ret;
 }
 
 /* mmap of the dma-buf fd: the same bytes as a mapping of /dev/skel. */
@@ -745,6 +913,46 @@ put:
 	return ret;
 }
 
+/**
+ * skel_ioc_sync - SKEL_IOCSYNC: hand pages of a cached buffer over
+ * @sf: the file, which must hold the buffer
+ * @p: the request
+ *
+ * Return: 0, -EFAULT, -EINVAL (flags, a range not in whole pages, empty or
+ * outside the buffer, a buffer that is not cached), -ENOENT (an id the
+ * file does not hold), -EBUSY (a page already on the asked side), -EINTR.
+ */
+static long skel_ioc_sync(struct skel_file *sf, struct skel_sync __user *p)
+{
+	struct skel_buf *buf;
+	struct skel_sync s;
+	long ret;
+
+	if (copy_from_user(&s, p, sizeof(s)))
+		return -EFAULT;
+	if ((s.flags != SKEL_SYNC_FOR_DEVICE && s.flags != SKEL_SYNC_FOR_CPU) ||
+	    !s.len || !PAGE_ALIGNED(s.offset) || !PAGE_ALIGNED(s.len))
+		return -EINVAL;
+
+	buf = skel_buf_get(sf, s.id);
+	if (!buf)
+		return -ENOENT;
+	ret = -EINVAL;
+	if (!buf->cached || s.offset >= buf->size ||
+	    s.len > buf->size - s.offset)
+		goto put;
+	ret = -EINTR;
+	if (mutex_lock_killable(&buf->own_lock))
+		goto put;
+	ret = skel_own(buf, s.offset >> PAGE_SHIFT,
+		       (s.offset + s.len) >> PAGE_SHIFT,
+		       s.flags == SKEL_SYNC_FOR_DEVICE, true);
+	mutex_unlock(&buf->own_lock);
+put:
+	skel_buf_put(buf);
+	return ret;
+}
+
 static long skel_ioc_alloc(struct skel_file *sf, struct skel_alloc __user *p)
 {
 	struct skel_alloc a;
@@ -752,7 +960,9 @@ static long skel_ioc_alloc(struct skel_file *sf, struct skel_alloc __user *p)
 
 	if (copy_from_user(&a, p, sizeof(a)))
 		return -EFAULT;
-	if (!a.size || a.size > SKEL_BUF_MAX || (a.flags & ~SKEL_ALLOC_REMAP_PFN))
+	if (!a.size || a.size > SKEL_BUF_MAX ||
+	    (a.flags & ~(SKEL_ALLOC_REMAP_PFN | SKEL_ALLOC_CACHED)) ||
+	    (a.flags & SKEL_ALLOC_REMAP_PFN && a.flags & SKEL_ALLOC_CACHED))
 		return -EINVAL;
 
 	a.size = PAGE_ALIGN(a.size);
@@ -828,9 +1038,12 @@ static struct skel_buf *skel_xfer_find(struct file *filp, u64 addr, u64 len,
  *
  * A real device would be given buf->dma + off; the CPU copies through the
  * kernel address instead. No user copy happens while the mmap lock is held.
+ * In a cached buffer the device must own the range's pages, which then
+ * stay its own until the transfer ends.
  *
  * Return: 0, -EINVAL for a malformed request, -EFAULT for a range outside
- * the caller's mapped buffers (nothing is touched then), or -EINTR.
+ * the caller's mapped buffers, -EBUSY for a range of a cached buffer with
+ * a page the CPU owns (nothing is touched then), or -EINTR.
  */
 static long skel_ioc_xfer(struct file *filp, struct skel_xfer __user *p,
 			  bool to_user)
@@ -838,6 +1051,7 @@ static long skel_ioc_xfer(struct file *filp, struct skel_xfer __user *p,
 	struct skel_xfer x;
 	struct skel_buf *buf;
 	size_t off, i;
+	long ret;
 	u8 *mem;
 
 	if (copy_from_user(&x, p, sizeof(x)))
@@ -848,6 +1062,15 @@ static long skel_ioc_xfer(struct file *filp, struct skel_xfer __user *p,
 	buf = skel_xfer_find(filp, x.addr, x.len, &off);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
+	if (buf->cached) {
+		ret = -EINTR;
+		if (mutex_lock_killable(&buf->own_lock))
+			goto put;
+		ret = -EBUSY;
+		if (!skel_owned(buf, off >> PAGE_SHIFT,
+				PAGE_ALIGN(off + x.len) >> PAGE_SHIFT, true))
+			goto unlock;
+	}
 
 	mem = (u8 *)buf->vaddr + off;
 	x.count = to_user ? x.len : 0;
@@ -861,8 +1084,14 @@ static long skel_ioc_xfer(struct file *filp, struct skel_xfer __user *p,
 		if (!((i + 1) % SZ_64K))
 			cond_resched();
 	}
+	ret = 0;
+unlock:
+	if (buf->cached)
+		mutex_unlock(&buf->own_lock);
+put:
 	skel_buf_put(buf);
-
+	if (ret)
+		return ret;
 	return copy_to_user(p, &x, sizeof(x)) ? -EFAULT : 0;
 }
 
@@ -885,6 +1114,8 @@ static long skel_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return skel_ioc_xfer(filp, p, false);
 	case SKEL_IOCEXPORT:
 		return skel_ioc_export(sf, p);
+	case SKEL_IOCSYNC:
+		return skel_ioc_sync(sf, p);
 	default:
 		return -ENOTTY;
 	}
@@ -966,11 +1197,24 @@ static ssize_t exports_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(exports);
 
+/*
+ * dma_coherent: 1 where the device sees the CPU's caches (x86), so that
+ * handing a cached buffer over costs nothing; 0 where the DMA API must
+ * maintain the caches (arm64 without a firmware node saying otherwise).
+ */
+static ssize_t dma_coherent_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", skel_dma_coherent);
+}
+static DEVICE_ATTR_RO(dma_coherent);
+
 static struct attribute *skel_attrs[] = {
 	&dev_attr_buffers.attr,
 	&dev_attr_bytes.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_exports.attr,
+	&dev_attr_dma_coherent.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(skel);
@@ -986,6 +1230,26 @@ static struct miscdevice skel_misc = {
 	.groups = skel_groups,
 	.mode = 0600,
 };
+
+/*
+ * Whether the device is DMA-coherent, asked the way a driver may:
+ * dev_is_dma_coherent() belongs to the DMA API's implementations
+ * (dma-map-ops.h), while dma_need_sync() on a cached page's address says
+ * whether ownership changes need the sync calls to do anything.
+ */
+static int __init skel_probe_coherence(void)
+{
+	struct page *page;
+	dma_addr_t dma;
+
+	page = dma_alloc_pages(skel_dma_dev, PAGE_SIZE, &dma,
+			       DMA_BIDIRECTIONAL, GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	skel_dma_coherent = !dma_need_sync(skel_dma_dev, dma);
+	dma_free_pages(skel_dma_dev, PAGE_SIZE, page, dma, DMA_BIDIRECTIONAL);
+	return 0;
+}
 
 /*
  * The device that owns the buffers. It has no firmware node and no bus
@@ -1009,6 +1273,9 @@ static int __init skel_init(void)
 		dev_err(skel_dma_dev, "no usable 32-bit DMA: %d\n", ret);
 		goto unregister_pdev;
 	}
+	ret = skel_probe_coherence();
+	if (ret)
+		goto unregister_pdev;
 
 	skel_misc.parent = skel_dma_dev;
 	ret = misc_register(&skel_misc);

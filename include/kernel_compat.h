@@ -125,6 +125,27 @@ static inline vm_fault_t ldd3_insert_folio_pmd(struct vm_fault *vmf,
 }
 #endif
 
+/*
+ * 5.13 added dma_mmap_pages(), the mapping of a dma_alloc_pages() buffer
+ * (commit eedb0b12d091). Before, it is the same remap_pfn_range().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+#define ldd3_dma_mmap_pages	dma_mmap_pages
+#else
+static inline int ldd3_dma_mmap_pages(struct device *dev,
+				      struct vm_area_struct *vma, size_t size,
+				      struct page *page)
+{
+	unsigned long count = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	if (vma->vm_pgoff >= count || vma_pages(vma) > count - vma->vm_pgoff)
+		return -ENXIO;
+	return remap_pfn_range(vma, vma->vm_start,
+			       page_to_pfn(page) + vma->vm_pgoff,
+			       vma_pages(vma) << PAGE_SHIFT, vma->vm_page_prot);
+}
+#endif
+
 /* 5.18 renamed struct dma_buf_map, where dma-buf's vmap puts the address. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define ldd3_dma_buf_map		iosys_map

@@ -49,6 +49,20 @@ static inline int skel_export(int fd, __u32 id, __u32 flags, int *dmabuf)
 }
 
 /*
+ * Hand [@off, @off + @len) of cached buffer @id to the device (@flags
+ * SKEL_SYNC_FOR_DEVICE) or to the CPU. Return 0 or the errno.
+ */
+static inline int skel_sync(int fd, __u32 id, __u32 flags, __u64 off,
+			    __u64 len)
+{
+	struct skel_sync s = {
+		.id = id, .flags = flags, .offset = off, .len = len,
+	};
+
+	return ioctl(fd, SKEL_IOCSYNC, &s) ? errno : 0;
+}
+
+/*
  * Ask the device to write (@cmd SKEL_IOCDEVWRITE) or read (SKEL_IOCDEVREAD)
  * @len bytes at @addr. Return 0 or the errno; *@count gets the result.
  */
