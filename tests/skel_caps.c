@@ -154,7 +154,9 @@ TEST_F(caps, sizes_and_flags_never_accepted_are_einval)
 	EXPECT_EQ(EINVAL, skel_alloc(self->fd, SKEL_BUF_MAX + 1ULL, 0, &a));
 	EXPECT_EQ(EINVAL, skel_alloc(self->fd, 1ULL << 63, 0, &a));
 	EXPECT_EQ(EINVAL, skel_alloc(self->fd, UINT64_MAX, 0, &a));
-	EXPECT_EQ(EINVAL, skel_alloc(self->fd, 1, 2, &a));
+	EXPECT_EQ(EINVAL, skel_alloc(self->fd, 1, 0x4, &a));
+	EXPECT_EQ(EINVAL, skel_alloc(self->fd, 1, SKEL_ALLOC_REMAP_PFN |
+				     SKEL_ALLOC_CACHED, &a));
 	EXPECT_EQ(EINVAL, skel_alloc(self->fd, 1, UINT32_MAX, &a));
 	EXPECT_EQ(-1, ioctl(self->fd, SKEL_IOCALLOC, NULL));
 	EXPECT_EQ(EFAULT, errno);
