@@ -9,8 +9,10 @@
 # the program reads, and the reverse), refuse SKEL_ALLOC_REMAP_PFN with
 # EOPNOTSUPP (skel's device is not DMA-coherent there, so its coherent
 # buffers are an uncached remap outside the linear map), and unload, with
-# a clean kernel log. The guest's userland is the initramfs's arm64
-# busybox; mapper and skelbuf are linked statically for it.
+# a clean kernel log, report skel's device as not DMA-coherent and pass
+# tests/skel_cached.c (cached buffers, whose sync calls do cache
+# maintenance there). The guest's userland is the initramfs's arm64
+# busybox; mapper, skelbuf and skel_cached are linked statically for it.
 
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/arm64.sh
@@ -45,6 +47,11 @@ misc-progs/skelbuf --remap-pfn 65536 >/remap 2>&1
 t "skelbuf --remap-pfn is refused with EOPNOTSUPP" \
 	grep -q "SKEL_IOCALLOC.*: Operation not supported$" /remap
 cat /remap
+t "skel reports its device as not DMA-coherent" \
+	grep -qx 0 /sys/class/misc/skel/dma_coherent
+tests/bin/skel_cached >/cached 2>&1
+t "skel_cached: cached buffers change owners by SKEL_IOCSYNC" test $? = 0
+sed "s/^/# /" /cached
 for m in $(echo "$@" | tr " " "\n" | tac); do
 	t "rmmod $m" rmmod "$m"
 done
@@ -57,7 +64,7 @@ arm64_load() {
 	[ "${ver%-16k}" = "$ver" ] || kb=16
 	if ! kdir=$(arm64_kdir "$suite" "$ver" 2>"$log") ||
 	   ! arm64_build_modules "$kdir" "$dir" "$log" ||
-	   ! arm64_build_progs "$dir" "$log"; then
+	   ! arm64_build_progs "$dir" "$log" skel_cached; then
 		sed 's/^/# /' "$log" | tail -n 20
 		not_ok "$ver: the modules and programs cross-build"
 		return

@@ -126,13 +126,22 @@ arm64_build_modules() {
 	make -s -C "$dir" modules KDIR="$kdir" $LDD3_ARM64_MAKE W=1 >"$log" 2>&1
 }
 
-# arm64_build_progs DIR LOG: misc-progs (mapper, skelbuf), linked
-# statically for the arm64 guest's busybox userland, in DIR/misc-progs.
+# arm64_build_progs DIR LOG [TEST...]: misc-progs (mapper, skelbuf) and
+# the named tests/TEST.c, linked statically for the arm64 guest's busybox
+# userland, in DIR/misc-progs and DIR/tests/bin.
 arm64_build_progs() {
-	local dir=$1 log=$2
-	mkdir -p "$dir" && rm -rf "$dir/misc-progs" &&
-		cp -r misc-progs "$dir/" && cp -r include "$dir/" || return 1
+	local dir=$1 log=$2 ksft t
+	shift 2
+	ksft=$(kselftest_dir) || return 1
+	mkdir -p "$dir" && rm -rf "$dir/misc-progs" "$dir/tests" &&
+		cp -r misc-progs include "$dir/" && mkdir "$dir/tests" &&
+		cp -r tests/Makefile tests/include "$dir/tests/" || return 1
+	for t in "$@"; do
+		cp "tests/$t.c" "$dir/tests/" || return 1
+	done
 	make -s -C "$dir/misc-progs" clean >/dev/null &&
 	make -s -C "$dir/misc-progs" CC=aarch64-linux-gnu-gcc LDFLAGS=-static \
-		>"$log" 2>&1
+		>"$log" 2>&1 &&
+	make -s -C "$dir/tests" CC=aarch64-linux-gnu-gcc LDFLAGS=-static \
+		KSFT_DIR="$ksft" >>"$log" 2>&1
 }
