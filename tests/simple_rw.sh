@@ -124,8 +124,12 @@ refused "refused: the window must be .*page aligned" \
 refused "refused: the window must be .*page aligned" \
 	phys_start=0xfe000000 phys_size=0x1800
 refused "refused: the window must be non-empty" phys_start=0xfe000000
+# A page of the first System RAM range (0x1000 up on x86, 0x40000000 on
+# arm64's virt machine).
+ram=$(sed -n 's/^ *\([0-9a-f]*\)-[0-9a-f]* : System RAM$/\1/p' /proc/iomem | head -n 1)
+ram=$(printf '0x%x' $(((0x${ram:-0} + page - 1) / page * page)))
 refused "refused: the window overlaps System RAM" \
-	phys_start=0x100000 phys_size=0x1000
+	phys_start="$ram" phys_size="$page"
 refused "refused: the window must be .*addressable" \
 	phys_start=0xfffffffffffff000 phys_size=0x2000
 

@@ -24,6 +24,7 @@
 FIXTURE(skel) {
 	int fd;
 	size_t page;
+	int refused;	/* SKEL_ALLOC_REMAP_PFN refused, as it must be here */
 };
 
 FIXTURE_VARIANT(skel) {
@@ -44,6 +45,7 @@ FIXTURE_SETUP(skel)
 	self->fd = open(SKEL_NODE, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", SKEL_NODE,
 				      strerror(errno));
+	SKEL_SETUP_REMAP_PFN(self->fd, variant->flags);
 }
 
 FIXTURE_TEARDOWN(skel)
@@ -56,6 +58,7 @@ TEST_F(skel, sizes_are_rounded_to_pages_and_memory_starts_zeroed)
 	struct skel_alloc a, b;
 	uint8_t *map;
 
+	SKEL_SKIP_IF_REFUSED();
 	ASSERT_EQ(0, skel_alloc(self->fd, 1, variant->flags, &a));
 	EXPECT_EQ(self->page, a.size);
 	EXPECT_NE(0, a.id);
@@ -86,6 +89,7 @@ TEST_F(skel, device_writes_and_the_program_reads)
 	uint8_t *map;
 	size_t i;
 
+	SKEL_SKIP_IF_REFUSED();
 	ASSERT_EQ(0, skel_alloc(self->fd, 5 * self->page, variant->flags, &a));
 	map = skel_map(self->fd, a.size, a.offset);
 	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
@@ -112,6 +116,7 @@ TEST_F(skel, program_writes_and_the_device_reads)
 	uint8_t *map;
 	size_t i;
 
+	SKEL_SKIP_IF_REFUSED();
 	ASSERT_EQ(0, skel_alloc(self->fd, 3 * self->page, variant->flags, &a));
 	map = skel_map(self->fd, a.size, a.offset);
 	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
@@ -139,6 +144,7 @@ TEST_F(skel, mappings_of_one_buffer_share_its_pages)
 	struct skel_alloc a;
 	uint8_t *whole, *tail;
 
+	SKEL_SKIP_IF_REFUSED();
 	ASSERT_EQ(0, skel_alloc(self->fd, 4 * self->page, variant->flags, &a));
 	whole = skel_map(self->fd, a.size, a.offset);
 	ASSERT_NE(MAP_FAILED, whole) TH_LOG("mmap: %s", strerror(errno));
@@ -189,6 +195,7 @@ TEST_F(skel, wrong_offsets_and_lengths_are_refused)
 	unsigned int i;
 	uint32_t old_id;
 
+	SKEL_SKIP_IF_REFUSED();
 	ASSERT_EQ(0, skel_alloc(self->fd, 2 * pg, variant->flags, &a));
 	ASSERT_EQ(0, skel_alloc(self->fd, pg, variant->flags, &b));
 	/* Offsets relative to a, except the first and the fifth. */
@@ -228,6 +235,7 @@ TEST_F(skel, mremap_cannot_grow_but_moves)
 	uint8_t *map, *moved, *hole;
 	size_t pg = self->page;
 
+	SKEL_SKIP_IF_REFUSED();
 	/* Where the mapping will move: an address range of our own. */
 	hole = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, hole);
@@ -257,6 +265,7 @@ TEST_F(skel, many_buffers_at_once)
 	long long i;
 	int failed = 0;
 
+	SKEL_SKIP_IF_REFUSED();
 	ASSERT_LT(1, n);
 	a = calloc(n, sizeof(*a));
 	map = calloc(n, sizeof(*map));

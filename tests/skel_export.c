@@ -218,10 +218,11 @@ TEST_F(skel, remap_pfn_buffer)
 	uint8_t *dm;
 	int dmabuf, ret;
 
-	ret = skel_alloc(self->fd, self->page, SKEL_ALLOC_REMAP_PFN, &b);
-	if (ret == EOPNOTSUPP)
-		SKIP(return, "this machine's coherent buffers are not in the linear map");
-	ASSERT_EQ(0, ret);
+	ret = skel_remap_pfn_refused(self->fd, SKEL_ALLOC_REMAP_PFN);
+	ASSERT_LE(0, ret);
+	if (ret)
+		SKIP(return, "the device is not DMA-coherent: SKEL_ALLOC_REMAP_PFN is refused with EOPNOTSUPP (checked)");
+	ASSERT_EQ(0, skel_alloc(self->fd, self->page, SKEL_ALLOC_REMAP_PFN, &b));
 	ASSERT_EQ(0, skel_export(self->fd, b.id, O_RDWR, &dmabuf));
 	dm = mmap(NULL, b.size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
 	ASSERT_NE(MAP_FAILED, dm);

@@ -33,7 +33,24 @@ run_ok() {
 	check "$what: nothing on standard error" test ! -s "$tmp/err"
 }
 
+# remap_refused ARGS...: where skel's device is not DMA-coherent (arm64),
+# skelbuf --remap-pfn ARGS must fail: SKEL_IOCALLOC says EOPNOTSUPP.
+remap_refused() {
+	local rc
+
+	[ "$how" = --remap-pfn ] && [ "$(cat /sys/class/misc/skel/dma_coherent)" = 0 ] ||
+		return 1
+	skelbuf "$how" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "skelbuf $how $*: refused where the device is not DMA-coherent, status 1 (got $rc)" \
+		test "$rc" = 1
+	check "skelbuf $how $*: says SKEL_IOCALLOC: Operation not supported" \
+		grep -q '^skelbuf: SKEL_IOCALLOC.*: Operation not supported$' "$tmp/err"
+	return 0
+}
+
 for how in "" --remap-pfn; do
+	remap_refused 10000 && continue
 	run_ok $how 10000
 	check "$what: the size is rounded up to pages" \
 		grep -q "^SKEL_IOCALLOC 10000 bytes: buffer [0-9]*, $size bytes, mmap offset 0x" "$tmp/out"
@@ -50,6 +67,7 @@ for how in "" --remap-pfn; do
 done
 
 for how in "" --remap-pfn; do
+	remap_refused --export 10000 && continue
 	run_ok $how --export 10000
 	check "$what: SKEL_IOCEXPORT gives a dma-buf fd" \
 		grep -q "^SKEL_IOCEXPORT buffer [0-9]*: dma-buf fd [0-9]*$" "$tmp/out"

@@ -185,6 +185,44 @@ static inline long long skel_param(const char *name)
 	return read_num_in(SKEL_PARAMS, name);
 }
 
+/*
+ * SKEL_ALLOC_REMAP_PFN maps a coherent buffer's page frames, which exist
+ * only where that buffer is in the linear map. Where the device is not
+ * DMA-coherent (arm64) the buffer is an uncached remap, and skel must
+ * refuse the flag. Return 1 if @flags ask for it on such a device and skel
+ * refused it with EOPNOTSUPP, 0 if the flag applies here, -1 if skel got
+ * it wrong (allocated such a buffer, or failed with another errno).
+ */
+static inline int skel_remap_pfn_refused(int fd, __u32 flags)
+{
+	struct skel_alloc a;
+	int ret;
+
+	if (!(flags & SKEL_ALLOC_REMAP_PFN) || skel_stat("dma_coherent") != 0)
+		return 0;
+	ret = skel_alloc(fd, 1, flags, &a);
+	if (!ret)
+		skel_free(fd, a.id);
+	return ret == EOPNOTSUPP ? 1 : -1;
+}
+
+/*
+ * For fixtures whose variants include SKEL_ALLOC_REMAP_PFN: the setup
+ * checks the refusal (skel_remap_pfn_refused() into self->refused), and
+ * each test skips on a device that refuses the flag, the refusal being
+ * what there is to test there. kselftest's harness of 6.1 runs a test
+ * whose setup skipped, so the skip is in the test.
+ */
+#define SKEL_SETUP_REMAP_PFN(fd, flags) do { \
+	self->refused = skel_remap_pfn_refused(fd, flags); \
+	ASSERT_LE(0, self->refused) \
+		TH_LOG("SKEL_ALLOC_REMAP_PFN on a device that is not DMA-coherent must fail with EOPNOTSUPP"); \
+} while (0)
+#define SKEL_SKIP_IF_REFUSED() do { \
+	if (self->refused) \
+		SKIP(return, "the device is not DMA-coherent: SKEL_ALLOC_REMAP_PFN is refused with EOPNOTSUPP (checked)"); \
+} while (0)
+
 /* Set module parameter @name to @value. Return 0 or the errno. */
 static inline int skel_param_set(const char *name, long long value)
 {

@@ -145,3 +145,86 @@ arm64_build_progs() {
 	make -s -C "$dir/tests" CC=aarch64-linux-gnu-gcc LDFLAGS=-static \
 		KSFT_DIR="$ksft" >>"$log" 2>&1
 }
+
+# What the guest tests run, for the arm64 userland below: the shells and
+# tools of tests/*.sh and tests/harness/run-guest (getconf is libc-bin's),
+# python3 (scull_clients,
+# simple_ivshmem), gdb (debugger_gdb), fio (bench_faults), trinity
+# (trinity_scull), capsh (simple_ivshmem) and hexdump.
+LDD3_ARM64_PACKAGES="base-passwd bash dash coreutils findutils grep sed gawk
+	diffutils util-linux mount libc-bin procps kmod bsdextrautils libcap2-bin
+	python3 gdb fio trinity"
+
+# arm64_userland: an arm64 root for the whole guest suite on an arm64
+# kernel (tests/harness/vm --root): LDD3_ARM64_PACKAGES of this machine's
+# suite for arm64 and everything they depend on, downloaded by apt with an
+# empty package database and unpacked (no arm64 program runs on this
+# machine, so no maintainer script runs) into a merged-/usr tree. Made
+# once per suite and package list; prints its directory.
+arm64_userland() {
+	local suite key dir
+	suite=$(host_suite)
+	suite_update "$suite" arm64
+	key=$(echo "$suite $LDD3_ARM64_PACKAGES" | sha256sum | cut -c1-12)
+	dir=$LDD3_CACHE/arm64/userland-$suite-$key
+	mkdir -p "$LDD3_CACHE/arm64" || die "cannot create $LDD3_CACHE/arm64"
+	(
+		flock 9
+		[ -e "$dir/.ldd3-complete" ] && exit 0
+		echo "Fetching the arm64 userland ($suite) into $dir" >&2
+		arm64_unpack_userland "$suite" "$dir" >"$dir.log" 2>&1 ||
+			{ tail -n 20 "$dir.log" >&2; exit 1; }
+		touch "$dir/.ldd3-complete"
+	) 9>"$dir.lock" || die "cannot make the arm64 userland"
+	echo "$dir"
+}
+
+# arm64_unpack_userland SUITE DIR: arm64_userland's work, under its lock.
+arm64_unpack_userland() {
+	local suite=$1 dir=$2 tmp deb
+	tmp=$(mktemp -d "$LDD3_CACHE/tmp.XXXXXX") || return 1
+	mkdir -p "$tmp/archives/partial" && : >"$tmp/status" &&
+		chmod 755 "$tmp" && chown -R _apt "$tmp/archives" 2>/dev/null
+	# shellcheck disable=SC2086
+	suite_arch_apt arm64 "$suite" apt-get -y -o Debug::NoLocking=1 \
+		-o Dir::State::status="$tmp/status" \
+		-o Dir::Cache::archives="$tmp/archives/" \
+		install --download-only --no-install-recommends \
+		$LDD3_ARM64_PACKAGES || { rm -rf "$tmp"; return 1; }
+	rm -rf "$dir"
+	mkdir -p "$dir/usr/bin" "$dir/usr/sbin" "$dir/usr/lib" "$dir/etc" \
+		"$dir/root" "$dir/tmp" "$dir/var/tmp" || return 1
+	for d in bin sbin lib; do
+		ln -s "usr/$d" "$dir/$d" || return 1
+	done
+	for deb in "$tmp"/archives/*.deb; do
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -x --keep-directory-symlink -C "$dir" ||
+			{ rm -rf "$tmp"; return 1; }
+	done
+	rm -rf "$tmp"
+	# What the packages' scripts would have made: the accounts (base-passwd),
+	# /bin/sh (dash) and awk (gawk, through update-alternatives).
+	cp "$dir/usr/share/base-passwd/passwd.master" "$dir/etc/passwd" &&
+		cp "$dir/usr/share/base-passwd/group.master" "$dir/etc/group" &&
+		ln -sfn gawk "$dir/usr/bin/awk" || return 1
+	[ -e "$dir/bin/sh" ] || ln -s dash "$dir/bin/sh"
+}
+
+# arm64_build_tree KDIR DIR LOG: a copy of the whole tree in DIR, its
+# modules built for arm64 against KDIR with W=1 and its user programs and
+# tests cross-compiled (linked against the arm64 userland's libc), for
+# tests/harness/run --arch. The make output goes to LOG (the programs'
+# warnings are errors: a warning there is the modules').
+arm64_build_tree() {
+	local kdir=$1 dir=$2 log=$3 ksft
+	ksft=$(kselftest_dir) || return 1
+	rm -rf "$dir" && mkdir -p "$dir" || return 1
+	tar -c --exclude=./.git --exclude=./tests/out . | tar -x -C "$dir" &&
+		make -s -C "$dir" clean KDIR=/nonexistent >/dev/null || return 1
+	# shellcheck disable=SC2086
+	make -s -C "$dir" modules KDIR="$kdir" $LDD3_ARM64_MAKE W=1 >"$log" 2>&1 &&
+		make -s -C "$dir" progs CC=aarch64-linux-gnu-gcc >>"$log" 2>&1 &&
+		make -s -C "$dir/tests" CC=aarch64-linux-gnu-gcc \
+			KSFT_DIR="$ksft" >>"$log" 2>&1
+}
