@@ -79,7 +79,8 @@ FIXTURE_SETUP(access)
 	self->off = 0;
 	self->map = MAP_FAILED;
 	self->mem = -1;
-	SKEL_SETUP_REMAP_PFN(self->fd, variant->skel_flags);
+	self->refused = skel_remap_pfn_refused(self->fd, variant->skel_flags);
+	ASSERT_LE(0, self->refused);
 	if (self->refused)
 		return;
 	if (variant->skel) {
@@ -119,7 +120,8 @@ TEST_F(access, proc_self_mem_reads_the_mapping)
 	size_t len = PAGES * self->page;
 	char *buf;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ((ssize_t)len, pread(self->mem, buf, len,
@@ -133,7 +135,8 @@ TEST_F(access, proc_self_mem_writes_a_shared_writable_mapping)
 {
 	char *at = self->map + self->page - 2;	/* across a page boundary */
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(4, pwrite(self->mem, "WXYZ", 4, (off_t)(uintptr_t)at))
 		TH_LOG("write /proc/self/mem: %s", strerror(errno));
 	EXPECT_EQ(0, memcmp(at, "WXYZ", 4));
@@ -143,7 +146,8 @@ TEST_F(access, a_read_only_mapping_is_not_written)
 {
 	char *ro, before, got;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ro = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd, self->off);
 	before = self->map[10];
 	ASSERT_NE(MAP_FAILED, ro);
@@ -161,7 +165,8 @@ TEST_F(access, an_access_past_the_mapping_stops_at_its_end)
 	char *end = self->map + (PAGES - 1) * self->page;
 	char buf[200];
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	/* The last page goes; a read from 100 bytes before it gets 100. */
 	ASSERT_EQ(0, munmap(end, self->page));
 	EXPECT_EQ(100, pread(self->mem, buf, sizeof(buf),
@@ -177,7 +182,8 @@ TEST_F(access, another_process_reads_and_writes_through_proc_pid_mem)
 	pid_t parent = getpid(), pid;
 	int status;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -207,7 +213,8 @@ TEST_F(access, ptrace_peeks_and_pokes_the_mapping)
 	int status;
 	pid_t pid;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	memcpy(&want, self->map + 64, sizeof(want));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -237,7 +244,8 @@ TEST_F(access, process_vm_readv_pins_pages_or_says_efault)
 	struct iovec remote = { self->map, sizeof(buf) };
 	ssize_t n;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 	if (n < 0 && errno == ENOSYS)
 		SKIP(return, "no process_vm_readv (CONFIG_CROSS_MEMORY_ATTACH)");

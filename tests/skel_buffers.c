@@ -45,7 +45,8 @@ FIXTURE_SETUP(skel)
 	self->fd = open(SKEL_NODE, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", SKEL_NODE,
 				      strerror(errno));
-	SKEL_SETUP_REMAP_PFN(self->fd, variant->flags);
+	self->refused = skel_remap_pfn_refused(self->fd, variant->flags);
+	ASSERT_LE(0, self->refused);
 }
 
 FIXTURE_TEARDOWN(skel)
@@ -58,7 +59,8 @@ TEST_F(skel, sizes_are_rounded_to_pages_and_memory_starts_zeroed)
 	struct skel_alloc a, b;
 	uint8_t *map;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(0, skel_alloc(self->fd, 1, variant->flags, &a));
 	EXPECT_EQ(self->page, a.size);
 	EXPECT_NE(0, a.id);
@@ -89,7 +91,8 @@ TEST_F(skel, device_writes_and_the_program_reads)
 	uint8_t *map;
 	size_t i;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(0, skel_alloc(self->fd, 5 * self->page, variant->flags, &a));
 	map = skel_map(self->fd, a.size, a.offset);
 	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
@@ -116,7 +119,8 @@ TEST_F(skel, program_writes_and_the_device_reads)
 	uint8_t *map;
 	size_t i;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(0, skel_alloc(self->fd, 3 * self->page, variant->flags, &a));
 	map = skel_map(self->fd, a.size, a.offset);
 	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
@@ -144,7 +148,8 @@ TEST_F(skel, mappings_of_one_buffer_share_its_pages)
 	struct skel_alloc a;
 	uint8_t *whole, *tail;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(0, skel_alloc(self->fd, 4 * self->page, variant->flags, &a));
 	whole = skel_map(self->fd, a.size, a.offset);
 	ASSERT_NE(MAP_FAILED, whole) TH_LOG("mmap: %s", strerror(errno));
@@ -195,7 +200,8 @@ TEST_F(skel, wrong_offsets_and_lengths_are_refused)
 	unsigned int i;
 	uint32_t old_id;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(0, skel_alloc(self->fd, 2 * pg, variant->flags, &a));
 	ASSERT_EQ(0, skel_alloc(self->fd, pg, variant->flags, &b));
 	/* Offsets relative to a, except the first and the fifth. */
@@ -235,7 +241,8 @@ TEST_F(skel, mremap_cannot_grow_but_moves)
 	uint8_t *map, *moved, *hole;
 	size_t pg = self->page;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	/* Where the mapping will move: an address range of our own. */
 	hole = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, hole);
@@ -265,7 +272,8 @@ TEST_F(skel, many_buffers_at_once)
 	long long i;
 	int failed = 0;
 
-	SKEL_SKIP_IF_REFUSED();
+	if (self->refused)
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_LT(1, n);
 	a = calloc(n, sizeof(*a));
 	map = calloc(n, sizeof(*map));

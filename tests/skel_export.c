@@ -221,7 +221,7 @@ TEST_F(skel, remap_pfn_buffer)
 	ret = skel_remap_pfn_refused(self->fd, SKEL_ALLOC_REMAP_PFN);
 	ASSERT_LE(0, ret);
 	if (ret)
-		SKIP(return, "the device is not DMA-coherent: SKEL_ALLOC_REMAP_PFN is refused with EOPNOTSUPP (checked)");
+		SKIP(return, SKEL_REMAP_PFN_REFUSED);
 	ASSERT_EQ(0, skel_alloc(self->fd, self->page, SKEL_ALLOC_REMAP_PFN, &b));
 	ASSERT_EQ(0, skel_export(self->fd, b.id, O_RDWR, &dmabuf));
 	dm = mmap(NULL, b.size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);

@@ -209,19 +209,12 @@ static inline int skel_remap_pfn_refused(int fd, __u32 flags)
 /*
  * For fixtures whose variants include SKEL_ALLOC_REMAP_PFN: the setup
  * checks the refusal (skel_remap_pfn_refused() into self->refused), and
- * each test skips on a device that refuses the flag, the refusal being
- * what there is to test there. kselftest's harness of 6.1 runs a test
- * whose setup skipped, so the skip is in the test.
+ * each test skips with this reason on a device that refuses the flag, the
+ * refusal being what there is to test there. kselftest's harness of 6.1
+ * runs a test whose setup skipped, so the skip is in the test.
  */
-#define SKEL_SETUP_REMAP_PFN(fd, flags) do { \
-	self->refused = skel_remap_pfn_refused(fd, flags); \
-	ASSERT_LE(0, self->refused) \
-		TH_LOG("SKEL_ALLOC_REMAP_PFN on a device that is not DMA-coherent must fail with EOPNOTSUPP"); \
-} while (0)
-#define SKEL_SKIP_IF_REFUSED() do { \
-	if (self->refused) \
-		SKIP(return, "the device is not DMA-coherent: SKEL_ALLOC_REMAP_PFN is refused with EOPNOTSUPP (checked)"); \
-} while (0)
+#define SKEL_REMAP_PFN_REFUSED \
+	"the device is not DMA-coherent: SKEL_ALLOC_REMAP_PFN is refused with EOPNOTSUPP (checked)"
 
 /* Set module parameter @name to @value. Return 0 or the errno. */
 static inline int skel_param_set(const char *name, long long value)
