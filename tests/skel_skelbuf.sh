@@ -13,7 +13,7 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 page=$(getconf PAGESIZE)
-size=$((3 * page))
+size=$(((10000 + page - 1) / page * page))	# skelbuf 10000, rounded up to pages
 
 # says WHAT LINE: skelbuf's output holds LINE exactly.
 says() {
