@@ -148,9 +148,9 @@ arm64_build_progs() {
 
 # What the guest tests run, for the arm64 userland below: the shells and
 # tools of tests/*.sh and tests/harness/run-guest (getconf is libc-bin's),
-# python3 (scull_clients,
-# simple_ivshmem), gdb (debugger_gdb), fio (bench_faults), trinity
-# (trinity_scull), capsh (simple_ivshmem) and hexdump.
+# python3 (scull_clients, simple_ivshmem), gdb (debugger_gdb), fio
+# (bench_faults), trinity (trinity_scull), capsh (simple_ivshmem) and
+# hexdump.
 LDD3_ARM64_PACKAGES="base-passwd bash dash coreutils findutils grep sed gawk
 	diffutils util-linux mount libc-bin procps kmod bsdextrautils libcap2-bin
 	python3 gdb fio trinity"
