@@ -686,7 +686,7 @@ static struct page *scull_lookup_page(struct scull_dev *dev, pgoff_t pgoff)
  *
  * Neighbouring pages share a quantum (1 << order pages) and a set (qset
  * quanta), so each set and each quantum is looked up once per call, not
- * once per page as scull_lookup_page() would: fault-around maps 16 pages
+ * once per page as scull_lookup_page() would: fault-around maps a window
  * per call, and the page cache walks its xarray once per batch too.
  * Return: true if the faulting page itself was mapped.
  */

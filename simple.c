@@ -11,7 +11,7 @@
  *   /dev/simplen (minor 1) maps nothing at mmap time and installs pages
  *       from its .fault handler, the modern form of the book's nopage
  *       method (15.2.4): one page per fault as in the book, or with
- *       fault_around=1 (the default) on the RAM buffer the 16-page window
+ *       fault_around=1 (the default) on the RAM buffer the 64 KiB window
  *       around a read fault, as the page cache does, and around a write
  *       fault in a shared mapping.
  *
@@ -84,7 +84,7 @@ MODULE_PARM_DESC(vma_log_limit, "Rate-limit the VMA open and close lines to 10 p
 
 static bool fault_around = true;
 module_param(fault_around, bool, 0644);
-MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault, or a write fault in a shared mapping, maps the 16-page window around it, or the 2 MiB around it with one PMD entry where the kernel can, not one page; applies to new mappings (default: on)");
+MODULE_PARM_DESC(fault_around, "/dev/simplen on the RAM buffer: a read fault, or a write fault in a shared mapping, maps the 64 KiB window around it, or the 2 MiB around it with one PMD entry where the kernel can, not one page; applies to new mappings (default: on)");
 
 /**
  * struct simple_dev - one device node
@@ -293,7 +293,7 @@ static struct page *simple_buf_page(pgoff_t pgoff)
  *
  * What the page cache does for a file: map the 64 KiB window holding the
  * fault (clipped to the VMA and to the buffer), so that a sequential reader
- * or writer takes one fault per 16 pages.
+ * or writer takes one fault per window (16 pages of 4 KiB).
  * Return: true if the faulting page itself was mapped.
  */
 static bool simple_fault_around(struct vm_fault *vmf)

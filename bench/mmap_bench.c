@@ -3,9 +3,10 @@
  * mmap_bench - what a page of each mapping driver costs
  *
  * For /dev/simpler, /dev/simplen, /dev/scullp0, /dev/scullv0 and /dev/scullp1
- * at order 9 (2 MiB quanta, mapped with PMD entries where the kernel can),
- * and for two references the kernel itself provides, anonymous memory and a
- * memfd (a tmpfs file: a page cache lookup), in one run and side by side:
+ * at order 9 (2 MiB quanta with 4 KiB pages, mapped with PMD entries where
+ * the kernel can), and for two references the kernel itself provides,
+ * anonymous memory and a memfd (a tmpfs file: a page cache lookup), in one
+ * run and side by side:
  *  - mmap() + the first read of every page of SIZE bytes, per page, and the
  *    minor faults it took (getrusage: an exact count, not a timing);
  *  - the same with a first write to every page;
@@ -243,7 +244,7 @@ static int make_rows(struct row *rows)
 		{ "simplen", TARGET_SIMPLE, -1 },
 		{ "scullp0", TARGET_SCULL, -1 },
 		{ "scullv0", TARGET_SCULL, -1 },
-		/* 2 MiB quanta: one PMD each where the kernel can map them. */
+		/* Order 9, a PMD with 4 KiB pages: one each where the kernel can. */
 		{ "scullp1", TARGET_SCULL, 9 },
 	};
 	size_t i;
@@ -343,7 +344,8 @@ static void print_table(const struct row *rows, int n)
 	printf("x memfd: the figure divided by memfd's (ns/page: lower is better, MB/s: higher)\n");
 	printf("faults: minor faults for all %zu pages (getrusage, exact); fa: fault_around of simple or scull_core\n",
 	       opt.size / page);
-	printf("scullp1: scullp at order 9, 2 MiB quanta (the others: their defaults)\n\n");
+	printf("scullp1: scullp at order 9, %zu KiB quanta (the others: their defaults)\n\n",
+	       (page << 9) >> 10);
 	printf("%-8s %2s | %-26s | %-26s | %-14s | %-14s\n", "", "",
 	       "mmap + read every page", "mmap + write every page",
 	       "re-read mapped", "read()");

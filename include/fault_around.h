@@ -4,12 +4,13 @@
  *
  * The page cache maps the existing pages of a 64 KiB window around a read
  * fault (fault-around), so that a sequential reader takes one fault per
- * 16 pages instead of one per page. /dev/simplen (simple.c) and the scull
- * devices (scull_core.c) do the same for their RAM pages from ->fault with
- * these helpers, and for write faults in shared mappings too. They are
- * static inline because the two are separate modules. The mapping must be
- * VM_MIXEDMAP, set when it is created: that is what allows
- * vm_insert_pages() on a VMA with a fault handler.
+ * window (16 pages of 4 KiB, 4 of 16 KiB) instead of one per page.
+ * /dev/simplen (simple.c) and the scull devices (scull_core.c) do the same
+ * for their RAM pages from ->fault with these helpers, and for write faults
+ * in shared mappings too. They are static inline because the two are
+ * separate modules. The mapping must be VM_MIXEDMAP, set when it is
+ * created: that is what allows vm_insert_pages() on a VMA with a fault
+ * handler.
  */
 #ifndef LDD3_FAULT_AROUND_H
 #define LDD3_FAULT_AROUND_H

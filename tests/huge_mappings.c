@@ -289,7 +289,7 @@ static long bad_pages(const uint8_t *map, long page, long first, long n)
 /*
  * First reads: 8 MiB at an aligned address take one fault per 2 MiB and
  * are mapped by PMDs; the ragged end takes 4 KiB pages. Without PMDs,
- * fault-around's one fault per 16 pages at most.
+ * fault-around's one fault per window at most.
  */
 TEST_F(huge, first_read_maps_pmds)
 {
@@ -310,7 +310,7 @@ TEST_F(huge, first_read_maps_pmds)
 	if (self->expect_pmd) {
 		EXPECT_EQ(BLOCKS, faults);
 	} else {
-		EXPECT_GE(n / 16 + 1, faults);
+		EXPECT_GE(n / fault_window_pages() + 1, faults);
 	}
 	EXPECT_EQ(0, bad_pages(map, p, 0, LEN / p));
 	ASSERT_EQ(0, munmap(map, LEN));

@@ -423,11 +423,11 @@ TEST_F(dev, fault_around_maps_sixteen_pages_per_fault)
 	TH_LOG("%ld pages read: %ld minor faults with fault-around, %ld without",
 	       n, on, off);
 	/*
-	 * One fault per 16 pages, plus a partial window at each end of the
+	 * One fault per window, plus a partial window at each end of the
 	 * range and of a page table, and a single-page fault where a page
 	 * table is still empty.
 	 */
-	EXPECT_GE(n / 16 + 4, on);
+	EXPECT_GE(n / fault_window_pages() + 4, on);
 	EXPECT_LE(n, off);
 }
 
@@ -442,7 +442,7 @@ TEST_F(dev, fault_around_respects_holes_and_end)
 	uint8_t *map;
 
 	ASSERT_EQ(0, write_knob(FAULT_AROUND, "1"));
-	/* Work at order 0 so that holes fall inside a 16-page window. */
+	/* Work at order 0 so that holes fall inside one window. */
 	ASSERT_EQ(0, set_order(self->fd, 0));
 	q = p;
 	/* Pages 0, 2-4, 9 written; 1, 5-8 holes; size 9 pages + 100. */

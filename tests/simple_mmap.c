@@ -17,7 +17,7 @@
  *     pages inside the region work, the page past it raises SIGBUS;
  *   - simplen installs one page per fault (RSS grows page by page) with
  *     fault_around=0; with fault_around (the default) a read fault, and
- *     a write fault in a shared mapping, maps the 16-page window around it.
+ *     a write fault in a shared mapping, maps the 64 KiB window around it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "probe.h"
 #include "simple_test.h"
 
 #define SIMPLER "/dev/simpler"
@@ -459,53 +460,51 @@ TEST_F(simple, simplen_without_fault_around_maps_one_page_per_fault)
 
 /*
  * With fault_around (the default), a read fault maps the 64 KiB aligned
- * window around it (16 pages), so does a write fault in this shared
- * mapping, and a read fault next to a page already mapped maps the rest of
- * the window around it.
- * The mapping is placed at a 64 KiB aligned address so that its 32 pages
- * are exactly two windows.
+ * window around it (16 pages of 4 KiB, 4 of 16 KiB), so does a write fault
+ * in this shared mapping, and a read fault next to a page already mapped
+ * maps the rest of the window around it.
+ * The mapping is placed at a 64 KiB aligned address so that it is exactly
+ * two windows.
  */
 TEST_F(simple, simplen_fault_around_maps_the_window_of_a_read_fault)
 {
-	const size_t win = 64 << 10, len = 2 * win;
-	unsigned char *r, *n, v;
+	const size_t win = FAULT_WINDOW_BYTES, len = 2 * win;
+	/* A page inside the first window with a neighbour on each side. */
+	const size_t at = win / 4 + self->page;
+	unsigned char *n, v;
 	long kb = (long)win / 1024;
 
 	if (self->phys)
 		SKIP(return, "device memory: one page per fault");
-	if (self->page != 4096)
-		SKIP(return, "the window is 16 pages of 4 KiB");
+	if (fault_window_pages() < 4)
+		SKIP(return, "a window of fewer than 4 pages");
 	/* self->buf holds the expected bytes, then what read() returns. */
 	ASSERT_LE(2 * len, self->size);
 	ASSERT_EQ(0, fill(self->rfd, self->buf, self->size, 10));
-	r = mmap(NULL, len + win, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	ASSERT_NE(MAP_FAILED, r);
-	n = (unsigned char *)(((uintptr_t)r + win - 1) & ~(uintptr_t)(win - 1));
-	ASSERT_EQ(n, mmap(n, len, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_FIXED, self->nfd, 0))
-		TH_LOG("mmap: %s", strerror(errno));
+	n = map_aligned(self->nfd, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+			win);
+	ASSERT_NE(NULL, n) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(0, smaps_rss(n)) TH_LOG("pages mapped at mmap time");
 	/* A read fault: its window, the second one, whole. */
-	ASSERT_EQ(0, touch(n + 20 * self->page, &v));
+	ASSERT_EQ(0, touch(n + win + win / 4, &v));
 	EXPECT_EQ(kb, smaps_rss(n));
 	/* A write fault: its window, the first one, whole. */
-	n[5 * self->page] = (unsigned char)~self->buf[5 * self->page];
+	n[at] = (unsigned char)~self->buf[at];
 	EXPECT_EQ(2 * kb, smaps_rss(n));
-	/* Only page 5 of it left mapped; a read fault beside it: the rest. */
-	ASSERT_EQ(0, madvise(n, 5 * self->page, MADV_DONTNEED));
-	ASSERT_EQ(0, madvise(n + 6 * self->page, win - 6 * self->page,
+	/* Only the page written left mapped; a read fault beside it: the rest. */
+	ASSERT_EQ(0, madvise(n, at, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(n + at + self->page, win - at - self->page,
 			     MADV_DONTNEED));
 	EXPECT_EQ(kb + (long)self->page / 1024, smaps_rss(n));
-	ASSERT_EQ(0, touch(n + 6 * self->page, &v));
+	ASSERT_EQ(0, touch(n + at + self->page, &v));
 	EXPECT_EQ(2 * kb, smaps_rss(n));
 	/* Every page shows the buffer, the written byte included. */
-	self->buf[5 * self->page] = (unsigned char)~self->buf[5 * self->page];
+	self->buf[at] = (unsigned char)~self->buf[at];
 	EXPECT_EQ(-1, first_bad_page(n, self->buf, len, self->page));
 	ASSERT_EQ((ssize_t)len, pread(self->rfd, self->buf + len, len, 0));
 	EXPECT_EQ(0, memcmp(self->buf, self->buf + len, len))
 		TH_LOG("read() disagrees with the mapping");
-	munmap(r, len + win);
+	munmap(n, len);
 }
 
 TEST_HARNESS_MAIN

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Write fault-around on /dev/simplen (RAM), /dev/scullp0 and /dev/scullv0:
- * a write fault in a shared mapping maps the 16-page window around it
- * writable, so a writer takes one fault per 16 pages, and stays correct
+ * a write fault in a shared mapping maps the 64 KiB window around it
+ * writable, so a writer takes one fault per window, and stays correct
  * where the core must see each write: soft-dirty tracking after clear_refs,
  * a private mapping (a write copies one page), mprotect, fork,
  * MADV_DONTNEED, truncation, holes and the device end.
@@ -31,6 +31,7 @@
 FIXTURE(dev) {
 	int fd;
 	long page;
+	long window;	/* pages per fault-around window */
 };
 
 FIXTURE_VARIANT(dev) {
@@ -77,6 +78,7 @@ static int zero_range(int fd, off_t off, long len)
 FIXTURE_SETUP(dev)
 {
 	self->page = sysconf(_SC_PAGESIZE);
+	self->window = fault_window_pages();
 	self->fd = variant->scull ? open_empty(variant->node) :
 				    open(variant->node, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->node,
@@ -98,7 +100,7 @@ FIXTURE_TEARDOWN(dev)
 /* At a 64 KiB aligned address: each window is then where a test expects. */
 static uint8_t *map_dev(int fd, long len, int prot, int flags)
 {
-	return map_aligned(fd, (size_t)len, prot, flags, 0, 64 << 10);
+	return map_aligned(fd, (size_t)len, prot, flags, 0, FAULT_WINDOW_BYTES);
 }
 
 /* Write byte @v at the start of each of the @n pages; return the faults. */
@@ -135,7 +137,7 @@ TEST_F(dev, shared_write_maps_the_window)
 	TH_LOG("%ld pages written: %ld minor faults with fault-around, %ld without",
 	       n, on, off);
 	/* One per 64 KiB window. */
-	EXPECT_EQ(n / 16, on);
+	EXPECT_EQ(n / self->window, on);
 	EXPECT_LE(n, off);
 }
 
@@ -237,11 +239,14 @@ TEST_F(dev, fork_child_writes_reach_the_parent)
 	map[0] = 1;
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(faults_writing(map, p, n, 4) <= n / 16 + 1 ? 0 : 1);
+	if (pid == 0) {
+		long faults = faults_writing(map, p, n, 4);
+
+		_exit(faults <= n / self->window + 1 ? 0 : 1);
+	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("the child took more than one fault per 16 pages");
+		TH_LOG("the child took more than one fault per window");
 	EXPECT_EQ(4, map[0]);
 	EXPECT_EQ(4, map[(n - 1) * p]);
 	ASSERT_EQ(0, munmap(map, n * p));
@@ -260,7 +265,7 @@ TEST_F(dev, madv_dontneed_keeps_the_data)
 	ASSERT_EQ(0, madvise(map, n * p, MADV_DONTNEED));
 	EXPECT_EQ(0, pagemap_entry(map, p) & PM_PRESENT);
 	EXPECT_EQ(5, map[(n - 1) * p]);
-	EXPECT_GE(n / 16 + 1, faults_writing(map, p, n, 6));
+	EXPECT_GE(n / self->window + 1, faults_writing(map, p, n, 6));
 	ASSERT_EQ(0, munmap(map, n * p));
 	EXPECT_EQ(6, dev_byte(self->fd, 0));
 }

@@ -113,6 +113,19 @@ static inline unsigned char *map_aligned(int fd, size_t len, int prot,
 	return map;
 }
 
+/*
+ * The fault-around window: the drivers map the 64 KiB aligned block around
+ * a fault, as the page cache does; in pages, 16 of 4 KiB, 4 of 16 KiB.
+ */
+#define FAULT_WINDOW_BYTES (64L << 10)
+
+static inline long fault_window_pages(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page < FAULT_WINDOW_BYTES ? FAULT_WINDOW_BYTES / page : 1;
+}
+
 /* Minor faults of this process so far (getrusage). */
 static inline long minflt(void)
 {
