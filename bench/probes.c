@@ -4,7 +4,7 @@
  *
  * Every mapping is placed at a 2 MiB aligned address: a page table then
  * covers the same pages in every run and for every target, and the kernel's
- * fault-around windows (aligned to 16 pages of virtual address) all lie
+ * fault-around windows (64 KiB of virtual address, aligned to it) all lie
  * inside the mapping, so fault counts are exact and comparable instead of
  * depending on where mmap() happened to put the range.
  */

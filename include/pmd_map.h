@@ -5,7 +5,7 @@
  * Where the kernel allows it (LDD3_CAN_MAP_FOLIO_PMD, kernel_compat.h),
  * /dev/simplen and scullp map each PMD-sized folio of theirs with one PMD
  * entry from vm_ops->huge_fault, as anonymous memory is mapped with
- * transparent huge pages: one fault per 2 MiB instead of one per 16 pages,
+ * transparent huge pages: one fault per 2 MiB instead of one per 64 KiB,
  * and one TLB entry instead of 512. Only where the mapping allows it: the
  * block of the file must be a whole folio of the device, and the VMA must
  * place it at a 2 MiB aligned address. Everything else takes 4 KiB pages
