@@ -50,10 +50,11 @@ FIXTURE_SETUP(vmas)
 	self->fd = open(variant->node, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->node,
 				      strerror(errno));
+	/* The tests map 4 pages: fill them, at any page size. */
 	memset(buf, 'v', sizeof(buf));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4 * self->page; i += (long)sizeof(buf))
 		ASSERT_EQ((ssize_t)sizeof(buf),
-			  pwrite(self->fd, buf, sizeof(buf), i * sizeof(buf)));
+			  pwrite(self->fd, buf, sizeof(buf), i));
 	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	ASSERT_LE(0, self->kmsg) TH_LOG("/dev/kmsg: %s", strerror(errno));
 	ASSERT_LE(0, lseek(self->kmsg, 0, SEEK_END));

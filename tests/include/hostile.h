@@ -92,8 +92,9 @@ FIXTURE_SETUP(hostile)
 	self->fd = open(variant->node, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->node,
 				      strerror(errno));
+	/* Page n holds 'a' + n (hostile_byte()), at any page size. */
 	for (i = 0; i < self->len; i += sizeof(buf)) {
-		memset(buf, 'a' + (int)(i / sizeof(buf)), sizeof(buf));
+		memset(buf, 'a' + (int)(i / self->page), sizeof(buf));
 		ASSERT_EQ((ssize_t)sizeof(buf),
 			  pwrite(self->fd, buf, sizeof(buf), i));
 	}
