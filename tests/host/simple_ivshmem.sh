@@ -11,6 +11,9 @@
 # through /dev/simpler (first half) and /dev/simplen (second half), uncached
 # and then write-combining. Back on the host the backing file must hold
 # exactly that pattern.
+# Runs with --arch: tests/harness/run --arch arm64 boots the arm64 kernel
+# with the device on the virt machine's PCIe bus, in the tree cross-built
+# for it (LDD3_ARCH_TREE) and its userland (LDD3_ARCH_ROOT).
 
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -97,17 +100,24 @@ if [ "${1:-}" = --guest ]; then
 	exit
 fi
 
-# The host half.
-kernel=${LDD3_KERNEL:+--kernel $LDD3_KERNEL}
-dir=$(mktemp -d /var/tmp/simple_ivshmem.XXXXXX) || exit 1
+# The host half. The guest sees the tree (with --root, nothing else of
+# the host): the patterns go under its tests/out.
+vm=$PWD/tests/harness/vm
+vm_args=(${LDD3_KERNEL:+--kernel "$LDD3_KERNEL"})
+if [ -n "${LDD3_ARCH_TREE:-}" ]; then
+	cd "$LDD3_ARCH_TREE" || exit 1
+	export LDD3_ROOT=$PWD
+	vm_args+=(--root "$LDD3_ARCH_ROOT")
+fi
+mkdir -p tests/out || exit 1
+dir=$(mktemp -d "$PWD/tests/out/simple_ivshmem.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
 truncate -s "$size" "$dir/shm"
 head -c "$size" /dev/urandom >"$dir/pattern.0"
 head -c "$size" /dev/urandom >"$dir/pattern.1"
 
-# shellcheck disable=SC2086
-tests/harness/vm $kernel --timeout 600 \
+"$vm" "${vm_args[@]}" --timeout 600 \
 	--qemu-arg -object \
 	--qemu-arg "memory-backend-file,id=hm,share=on,mem-path=$dir/shm,size=$size" \
 	--qemu-arg -device --qemu-arg ivshmem-plain,memdev=hm \
