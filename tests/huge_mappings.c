@@ -472,13 +472,20 @@ TEST_F(huge, fork_child_maps_and_writes)
 	if (pid == 0) {
 		long faults = touch_pages(map, p, 0, n, true, 4);
 
-		_exit(bad_pages(map, p, 0, n) == 0 &&
-		      pmd_kb(map) == want_kb(self, BLOCKS) &&
-		      (!self->expect_pmd || faults == BLOCKS) ? 0 : 1);
+		/* A bit for each check that failed, for the parent to say. */
+		_exit((bad_pages(map, p, 0, n) ? 1 : 0) |
+		      (pmd_kb(map) != want_kb(self, BLOCKS) ? 2 : 0) |
+		      (self->expect_pmd && faults != BLOCKS ? 4 : 0));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("the child saw wrong bytes, or mapped no PMD");
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("the child was killed");
+	EXPECT_EQ(0, WEXITSTATUS(status) & 1)
+		TH_LOG("the child read wrong bytes");
+	EXPECT_EQ(0, WEXITSTATUS(status) & 2)
+		TH_LOG("the child's PMD-mapped kB were not %ld",
+		       want_kb(self, BLOCKS));
+	EXPECT_EQ(0, WEXITSTATUS(status) & 4)
+		TH_LOG("the child took other than %d faults", BLOCKS);
 	EXPECT_EQ(4, map[8]);
 	EXPECT_EQ(4, map[(n - 1) * p + 8]);
 	ASSERT_EQ(0, munmap(map, LEN));

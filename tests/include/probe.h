@@ -63,6 +63,29 @@ static inline bool kernel_at_least(int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
+/*
+ * Whether the running kernel was built with @option ("CONFIG_..."): 1 if
+ * it is y or m, 0 if not, -1 if the configuration cannot be read.
+ * tests/harness/vm exports LDD3_KCONFIG, the kernel's config file.
+ */
+static inline int kernel_config(const char *option)
+{
+	const char *path = getenv("LDD3_KCONFIG");
+	size_t n = strlen(option);
+	char line[256];
+	int found = 0;
+	FILE *f;
+
+	f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, option, n) && line[n] == '=' &&
+			(line[n + 1] == 'y' || line[n + 1] == 'm');
+	fclose(f);
+	return found;
+}
+
 /* VMAs of this process that map @node, from /proc/self/maps. */
 static inline int maps_vmas(const char *node)
 {
