@@ -24,9 +24,15 @@
 /* Defeats the optimiser: the reads must happen. */
 volatile uint64_t bench_sink;
 
+/*
+ * The result is zeroed before the call: were its page not yet written (a
+ * new stack page, or one copy-on-write since a fork), getrusage() would
+ * take that fault after reading the count, and the next reading would
+ * have one more.
+ */
 static long minor_faults(void)
 {
-	struct rusage ru;
+	struct rusage ru = { 0 };
 
 	/* RUSAGE_SELF with a valid pointer cannot fail. */
 	getrusage(RUSAGE_SELF, &ru);

@@ -329,7 +329,12 @@ static int access_mapping(void)
 		.sa_sigaction = on_sigbus,
 		.sa_flags = SA_SIGINFO,
 	};
-	struct rusage ru0, ru1;
+	/*
+	 * ru0 is zeroed before the first call: were its page not yet written
+	 * (a new stack page), getrusage() would take that fault after reading
+	 * the count, and the difference would have one fault more.
+	 */
+	struct rusage ru0 = { 0 }, ru1;
 	size_t n;
 
 	sigemptyset(&sa.sa_mask);

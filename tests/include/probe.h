@@ -149,10 +149,15 @@ static inline long fault_window_pages(void)
 	return page < FAULT_WINDOW_BYTES ? FAULT_WINDOW_BYTES / page : 1;
 }
 
-/* Minor faults of this process so far (getrusage). */
+/*
+ * Minor faults of this process so far (getrusage). The result is
+ * zeroed before the call: were its page not yet written (a new stack
+ * page, or one copy-on-write since a fork), getrusage() would take that
+ * fault after reading the count, and the next reading would have one more.
+ */
 static inline long minflt(void)
 {
-	struct rusage ru;
+	struct rusage ru = { 0 };
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_minflt;
