@@ -27,12 +27,6 @@ done
 
 tmp=$(mktemp -d /var/tmp/ldd3-deb.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-log=$tmp/log
-
-# quiet CMD...: run CMD, show its output only if it fails.
-quiet() {
-	"$@" >"$log" 2>&1 || { sed 's/^/# /' "$log"; return 1; }
-}
 
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 changelog=$(dpkg-parsechangelog -S Version)

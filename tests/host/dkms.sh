@@ -46,11 +46,6 @@ host_state() {
 }
 before=$(host_state)
 
-# quiet CMD...: run CMD, show its output only if it fails.
-quiet() {
-	"$@" >"$log" 2>&1 || { sed 's/^/# /' "$log"; return 1; }
-}
-
 # matches GLOB: some file matches GLOB.
 matches() {
 	compgen -G "$1" >/dev/null

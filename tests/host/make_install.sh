@@ -21,15 +21,9 @@ fi
 
 tmp=$(mktemp -d /var/tmp/ldd3-install.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-log=$tmp/log
 mods=$tmp/lib/modules/$ver
 # Kbuild lists foo.ko before 6.2 and foo.o since.
 built=$(sed 's|.*/||; s|\.k\?o$||' modules.order)
-
-# quiet CMD...: run CMD, show its output only if it fails.
-quiet() {
-	"$@" >"$log" 2>&1 || { sed 's/^/# /' "$log"; return 1; }
-}
 
 # W=1 as tests/harness/run built the tree: nothing is rebuilt.
 check "make install INSTALL_MOD_PATH=DIR" \

@@ -5,6 +5,8 @@
 #   check "what is asserted" CMD [ARG...]        ok when CMD exits 0
 #   check_fails "what is asserted" CMD [ARG...]  ok when CMD exits non-zero
 #   ok "what"; not_ok "what"; diag "text"; tap_done
+#   quiet CMD [ARG...]     runs CMD; its output is shown, as diagnostics,
+#                          only if it fails (for check "what" quiet CMD)
 #   tap_relay PREFIX FILE    the TAP results in FILE (a guest's) as this
 #                            test's own, each named "PREFIX: what"
 # The plan is printed at the end (TAP allows that); tap_done exits 1 if any
@@ -38,6 +40,12 @@ check_fails() {
 	local what=$1
 	shift
 	if "$@"; then not_ok "$what"; else ok "$what"; fi
+}
+
+quiet() {
+	local out
+
+	out=$("$@" 2>&1) || { sed 's/^/# /' <<<"$out"; return 1; }
 }
 
 tap_relay() {
