@@ -38,6 +38,8 @@
 #define TAIL (64L << 10)
 #define LEN (BLOCKS * PMD + TAIL)
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+/* scullp's order for these tests: 2 MiB quanta with 4 KiB pages. */
+#define SCULL_ORDER 9
 
 FIXTURE(huge) {
 	int fd;
@@ -164,8 +166,9 @@ FIXTURE_SETUP(huge)
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->node,
 				      strerror(errno));
 	if (variant->scull)
-		ASSERT_EQ(0, ioctl(self->fd, SCULLP_IOCSORDER, &(int){ 9 }))
-			TH_LOG("order 9: %s", strerror(errno));
+		ASSERT_EQ(0, ioctl(self->fd, SCULLP_IOCSORDER,
+				       &(int){ SCULL_ORDER }))
+			TH_LOG("order %d: %s", SCULL_ORDER, strerror(errno));
 	ASSERT_EQ(0, write_pattern(self->fd, self->page));
 	ASSERT_EQ(0, fault_around(variant->module, "1"));
 	thp_policy_now(self->thp, sizeof(self->thp));
@@ -635,8 +638,8 @@ TEST_F(huge, soft_dirty_tracks_blocks)
  */
 TEST_F(huge, scull_truncation_holes_and_end)
 {
-	/* A quantum at order 9: a PMD with 4 KiB pages, 8 MiB with 16 KiB. */
-	const long p = self->page, q = p << 9;
+	/* A quantum: a PMD with 4 KiB pages, 8 MiB with 16 KiB. */
+	const long p = self->page, q = p << SCULL_ORDER;
 	uint8_t *map;
 	int fd;
 

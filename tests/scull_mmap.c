@@ -408,7 +408,7 @@ static long faults_reading(int fd, long page, long n, uint8_t *sum)
 	return before;
 }
 
-TEST_F(dev, fault_around_maps_sixteen_pages_per_fault)
+TEST_F(dev, fault_around_maps_a_window_per_fault)
 {
 	const long n = 256;
 	long on, off;
