@@ -188,6 +188,7 @@ static int skel_buf_alloc_mem(struct skel_buf *buf, size_t size)
 					    DMA_BIDIRECTIONAL, gfp);
 		if (!buf->page)
 			return -ENOMEM;
+		ldd3_dma_pages_debug_checked(skel_dma_dev, buf->dma);
 		buf->vaddr = page_address(buf->page);
 	} else {
 		/* Zeroed by the DMA API. */
@@ -1246,6 +1247,7 @@ static int __init skel_probe_coherence(void)
 			       DMA_BIDIRECTIONAL, GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
+	ldd3_dma_pages_debug_checked(skel_dma_dev, dma);
 	skel_dma_coherent = !dma_need_sync(skel_dma_dev, dma);
 	dma_free_pages(skel_dma_dev, PAGE_SIZE, page, dma, DMA_BIDIRECTIONAL);
 	return 0;

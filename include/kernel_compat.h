@@ -146,6 +146,28 @@ static inline int ldd3_dma_mmap_pages(struct device *dev,
 }
 #endif
 
+/*
+ * Before 6.17, DMA API debugging recorded a dma_alloc_pages() buffer as a
+ * streaming mapping, and dma_free_pages() reported "device driver failed
+ * to check map error" unless dma_mapping_error() had seen its address
+ * (fixed by commit 7e2368a21741, "dma-debug: don't enforce dma mapping
+ * check on noncoherent allocations", backported to 6.12 but not to 6.1).
+ * Asking is harmless: a returned page always comes with a valid address.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#include <linux/dma-mapping.h>
+static inline void ldd3_dma_pages_debug_checked(struct device *dev,
+						dma_addr_t dma)
+{
+	dma_mapping_error(dev, dma);
+}
+#else
+static inline void ldd3_dma_pages_debug_checked(struct device *dev,
+						dma_addr_t dma)
+{
+}
+#endif
+
 /* 5.18 renamed struct dma_buf_map, where dma-buf's vmap puts the address. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define ldd3_dma_buf_map		iosys_map
